@@ -1,0 +1,121 @@
+//! The JSON the app and the server exchange over `/api`.
+//!
+//! Every error the server sends is an [`ApiError`]: a stable machine `error` code the app
+//! translates for the user, and a `reason` in plain English for logs and API clients.
+
+use crate::user::UserProfile;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// `POST /api/auth/sign-in`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInRequest {
+    pub username: String,
+    pub password: String,
+}
+
+/// The answer to a successful sign-in. The browser also receives the token as an HttpOnly
+/// cookie; API clients (the load generator, scripts) send it as `Authorization: Bearer`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInResponse {
+    pub user: UserProfile,
+    pub token: String,
+    /// When the session ends, in milliseconds since the Unix epoch.
+    pub expires_at_ms: i64,
+}
+
+/// `GET /api/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+    pub schema_version: u32,
+    /// `sqlite` or `postgres`.
+    pub database: String,
+}
+
+/// Machine-readable error codes. The app shows each in the user's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The request body or a parameter is malformed or fails validation.
+    BadRequest,
+    /// Wrong username or password.
+    InvalidCredentials,
+    /// No valid session: sign in (again).
+    Unauthenticated,
+    /// Signed in, but the role may not do this.
+    Forbidden,
+    NotFound,
+    /// The body is larger than the server accepts.
+    PayloadTooLarge,
+    /// The body is not JSON (wrong content type).
+    UnsupportedMediaType,
+    /// The client's schema version is one this server cannot serve: update the app.
+    UpdateRequired,
+    /// Something failed on the server; details are in its log, never in the response.
+    Internal,
+    /// The server is starting or stopping, or its database is unreachable.
+    Unavailable,
+}
+
+impl ErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::Unauthenticated => "unauthenticated",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::UpdateRequired => "update_required",
+            ErrorCode::Internal => "internal",
+            ErrorCode::Unavailable => "unavailable",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The body of every error response from `/api`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{error}: {reason}")]
+pub struct ApiError {
+    pub error: ErrorCode,
+    pub reason: String,
+}
+
+impl ApiError {
+    pub fn new(error: ErrorCode, reason: impl Into<String>) -> Self {
+        ApiError {
+            error,
+            reason: reason.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_serialise_as_their_names() {
+        let err = ApiError::new(ErrorCode::PayloadTooLarge, "body over 1 MiB");
+        let json = serde_json::to_value(&err).expect("serialises");
+        assert_eq!(
+            json,
+            serde_json::json!({"error": "payload_too_large", "reason": "body over 1 MiB"})
+        );
+        let back: ApiError = serde_json::from_value(json).expect("deserialises");
+        assert_eq!(back, err);
+        assert_eq!(
+            serde_json::to_string(&ErrorCode::UpdateRequired).expect("serialises"),
+            format!("\"{}\"", ErrorCode::UpdateRequired.as_str())
+        );
+    }
+}
