@@ -1,0 +1,161 @@
+//! Signing in and out, and who is calling: `/api/auth/*` and the [`CurrentUser`] extractor.
+//!
+//! A session token travels either as the `huifang_session` cookie (HttpOnly, set at sign-in,
+//! for the browser app) or as `Authorization: Bearer <token>` (API clients, scripts).
+
+mod password;
+pub mod session;
+mod token;
+
+pub use password::{hash_password, verify_password};
+pub use token::{new_token, token_hash};
+
+use crate::error::Error;
+use crate::json::ApiJson;
+use crate::state::AppState;
+use axum::extract::{FromRequestParts, State};
+use axum::http::header::{AUTHORIZATION, COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use huifang_core::{SignInRequest, SignInResponse, UserProfile, Username};
+use serde::{Deserialize, Serialize};
+
+/// The cookie that carries the session token.
+pub const SESSION_COOKIE: &str = "huifang_session";
+
+/// `GET /api/auth/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub user: UserProfile,
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/sign-in", post(sign_in))
+        .route("/auth/sign-out", post(sign_out))
+        .route("/auth/me", get(me))
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<SignInRequest>,
+) -> Result<Response, Error> {
+    // A malformed username cannot exist: treat it as unknown, with the same work and answer.
+    let found = match Username::parse(&request.username) {
+        Ok(username) => crate::users::find_active_user(&state.db, &username).await?,
+        Err(_) => None,
+    };
+    let (user, stored_hash) = match found {
+        Some((user, hash)) => (Some(user), Some(hash)),
+        None => (None, None),
+    };
+    let password_ok = verify_password(request.password, stored_hash).await?;
+    let Some(user) = user.filter(|_| password_ok) else {
+        return Err(Error::InvalidCredentials);
+    };
+    let token = new_token()?;
+    let expires_at_ms = session::create(&state.db, &token_hash(&token), &user.id).await?;
+    tracing::info!(user = %user.username, "signed in");
+    let cookie = session_cookie(&token, session::SESSION_TTL_MS / 1000)?;
+    let body = SignInResponse {
+        user,
+        token,
+        expires_at_ms,
+    };
+    Ok(([(SET_COOKIE, cookie)], Json(body)).into_response())
+}
+
+async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, Error> {
+    if let Some(token) = session_token(&headers) {
+        session::delete(&state.db, &token_hash(token)).await?;
+    }
+    let cleared = session_cookie("", 0)?;
+    Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, cleared)]).into_response())
+}
+
+async fn me(CurrentUser(user): CurrentUser) -> Json<Me> {
+    Json(Me { user })
+}
+
+fn session_cookie(token: &str, max_age_secs: i64) -> Result<HeaderValue, Error> {
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/api; Max-Age={max_age_secs}"
+    ))
+    .map_err(|e| Error::Internal(format!("building the session cookie failed: {e}")))
+}
+
+/// The session token of a request: the Bearer token if there is one, else the cookie.
+pub fn session_token(headers: &HeaderMap) -> Option<&str> {
+    let bearer = headers
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    bearer.or_else(|| {
+        headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, value)| *name == SESSION_COOKIE && !value.is_empty())
+            .map(|(_, value)| value)
+    })
+}
+
+/// The signed-in user making the request; rejects with 401 `unauthenticated` otherwise.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub UserProfile);
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let token = session_token(&parts.headers).ok_or(Error::Unauthenticated)?;
+        session::find_user(&state.db, &token_hash(token))
+            .await?
+            .map(CurrentUser)
+            .ok_or(Error::Unauthenticated)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn token_comes_from_bearer_or_cookie() {
+        assert_eq!(session_token(&headers(&[])), None);
+        assert_eq!(
+            session_token(&headers(&[("authorization", "Bearer abc")])),
+            Some("abc")
+        );
+        assert_eq!(
+            session_token(&headers(&[("cookie", "a=1; huifang_session=xyz; b=2")])),
+            Some("xyz")
+        );
+        assert_eq!(
+            session_token(&headers(&[
+                ("authorization", "Bearer abc"),
+                ("cookie", "huifang_session=xyz")
+            ])),
+            Some("abc")
+        );
+        assert_eq!(
+            session_token(&headers(&[("cookie", "huifang_session=")])),
+            None
+        );
+    }
+}

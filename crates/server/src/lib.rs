@@ -1,0 +1,63 @@
+//! `huifang-server`: serves the built Huifang app and its `/api`, on SQLite or PostgreSQL.
+//!
+//! [`router`] builds the whole HTTP app from an [`AppState`] (tests drive it with
+//! `tower::ServiceExt::oneshot`); [`spawn`] starts it on a real port and hands back a
+//! [`RunningServer`] that can be stopped; [`run`] is what the binary does.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod json;
+pub mod schema;
+pub mod seed;
+mod server;
+pub mod state;
+pub mod static_files;
+pub mod users;
+
+pub use config::Config;
+pub use db::{Backend, Db};
+pub use error::Error;
+pub use seed::{DEMO_GROUP, DEMO_PASSWORD, DEMO_STORE, DEMO_USERS};
+pub use server::{RunningServer, init_tracing, run, shutdown_signal, spawn};
+pub use state::AppState;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, Uri};
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+/// The largest request body `/api` accepts.
+pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
+
+/// The whole HTTP app: `/api` and the static app around it.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .nest("/api", api_router())
+        .fallback(static_files::serve)
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+fn api_router() -> Router<AppState> {
+    Router::new()
+        .merge(health::router())
+        .merge(auth::router())
+        .merge(users::router())
+        .fallback(api_not_found)
+        .method_not_allowed_fallback(api_method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(axum::middleware::from_fn(schema::check_schema_version))
+}
+
+async fn api_not_found(uri: Uri) -> Error {
+    Error::NotFound(format!("no API route {}", uri.path()))
+}
+
+async fn api_method_not_allowed(method: Method, uri: Uri) -> Error {
+    Error::MethodNotAllowed(format!("{method} is not allowed on {}", uri.path()))
+}

@@ -1,0 +1,31 @@
+//! What every handler can reach.
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::Error;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Shared by every request: cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub db: Db,
+    /// The built app's folder (`--static-dir`).
+    pub static_dir: Arc<PathBuf>,
+}
+
+impl AppState {
+    /// Connects to the database, runs the migrations and, with `--demo`, seeds the demo store
+    /// when there is no store yet.
+    pub async fn from_config(config: &Config) -> Result<AppState, Error> {
+        let db = Db::connect(&config.database_url).await?;
+        if config.demo && crate::seed::seed_demo(&db).await? {
+            tracing::info!("seeded the demo store and its users (password: demo)");
+        }
+        crate::static_files::warn_if_missing(&config.static_dir);
+        Ok(AppState {
+            db,
+            static_dir: Arc::new(config.static_dir.clone()),
+        })
+    }
+}

@@ -1,0 +1,324 @@
+//! `/api` through the router (no network), on every backend.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::{demo_app, get, get_with_token, post_json, send, sign_in, token_for};
+use huifang_core::{ErrorCode, SCHEMA_HEADER, SCHEMA_VERSION};
+use serde_json::json;
+
+#[tokio::test]
+async fn sign_in_sets_a_cookie_and_the_token_works_as_bearer_and_cookie() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        let response = sign_in(&app, "Supervisor", "demo").await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "[{label}] {}",
+            response.text()
+        );
+        let body = response.json();
+        let token = body["token"].as_str().expect("token").to_owned();
+        assert_eq!(body["user"]["username"], "supervisor");
+        assert_eq!(body["user"]["display_name"], "陈静");
+        assert_eq!(body["user"]["role"], "care_supervisor");
+        assert_eq!(body["user"]["store_name"], huifang_server::DEMO_STORE);
+        assert!(body["expires_at_ms"].as_i64().expect("expiry") > huifang_server::db::now_ms());
+
+        let cookie = response.header("set-cookie").expect("a cookie is set");
+        assert!(
+            cookie.starts_with(&format!("huifang_session={token};")),
+            "{cookie}"
+        );
+        for attribute in [
+            "HttpOnly",
+            "SameSite=Strict",
+            "Path=/api",
+            "Max-Age=2592000",
+        ] {
+            assert!(
+                cookie.contains(attribute),
+                "[{label}] {cookie} has {attribute}"
+            );
+        }
+
+        let me = send(&app, get_with_token("/api/auth/me", &token)).await;
+        assert_eq!(me.status, StatusCode::OK, "[{label}] {}", me.text());
+        assert_eq!(me.json()["user"], body["user"]);
+
+        let by_cookie = Request::get("/api/auth/me")
+            .header("cookie", format!("other=1; huifang_session={token}"))
+            .body(Body::empty())
+            .expect("request");
+        let me = send(&app, by_cookie).await;
+        assert_eq!(me.status, StatusCode::OK, "[{label}]");
+        assert_eq!(me.json()["user"]["username"], "supervisor");
+
+        // Only the hash is stored.
+        let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM sessions")
+            .fetch_all(&state.db.pool)
+            .await
+            .expect("sessions");
+        assert_eq!(stored, vec![huifang_server::auth::token_hash(&token)]);
+        state.db.close().await;
+    }
+}
+
+#[tokio::test]
+async fn wrong_password_unknown_user_and_inactive_user_are_the_same_401() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        let wrong = sign_in(&app, "agent1", "wrong").await;
+        let unknown = sign_in(&app, "nobody", "demo").await;
+        let malformed = sign_in(&app, "王丽", "demo").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "[{label}]");
+        assert_eq!(wrong.api_error().error, ErrorCode::InvalidCredentials);
+        assert!(wrong.header("set-cookie").is_none());
+        for other in [&unknown, &malformed] {
+            assert_eq!(other.status, wrong.status, "[{label}]");
+            assert_eq!(other.body, wrong.body, "[{label}] identical bodies");
+        }
+
+        let agent1 = huifang_server::users::find_active_user(
+            &state.db,
+            &huifang_core::Username::parse("agent1").expect("username"),
+        )
+        .await
+        .expect("query")
+        .expect("agent1 exists")
+        .0;
+        let token = token_for(&app, "agent1").await;
+        huifang_server::users::set_user_active(&state.db, &agent1.id, false)
+            .await
+            .expect("deactivate");
+        let inactive = sign_in(&app, "agent1", "demo").await;
+        assert_eq!(
+            inactive.body, wrong.body,
+            "[{label}] inactive looks like wrong"
+        );
+        let me = send(&app, get_with_token("/api/auth/me", &token)).await;
+        assert_eq!(
+            me.status,
+            StatusCode::UNAUTHORIZED,
+            "[{label}] sessions end"
+        );
+        state.db.close().await;
+    }
+}
+
+#[tokio::test]
+async fn me_without_a_valid_session_is_401() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        for request in [
+            get("/api/auth/me"),
+            get_with_token("/api/auth/me", "made-up"),
+        ] {
+            let response = send(&app, request).await;
+            assert_eq!(response.status, StatusCode::UNAUTHORIZED, "[{label}]");
+            assert_eq!(response.api_error().error, ErrorCode::Unauthenticated);
+        }
+        state.db.close().await;
+    }
+}
+
+#[tokio::test]
+async fn sign_out_invalidates_the_session_and_clears_the_cookie() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        let token = token_for(&app, "manager").await;
+        let request = Request::post("/api/auth/sign-out")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())
+            .expect("request");
+        let out = send(&app, request).await;
+        assert_eq!(out.status, StatusCode::NO_CONTENT, "[{label}]");
+        let cookie = out.header("set-cookie").expect("cookie cleared");
+        assert!(cookie.starts_with("huifang_session=;") && cookie.contains("Max-Age=0"));
+        let me = send(&app, get_with_token("/api/auth/me", &token)).await;
+        assert_eq!(me.status, StatusCode::UNAUTHORIZED, "[{label}]");
+        state.db.close().await;
+    }
+}
+
+#[tokio::test]
+async fn an_expired_session_is_refused() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        let token = token_for(&app, "agent2").await;
+        sqlx::query("UPDATE sessions SET expires_at_ms = $1")
+            .bind(huifang_server::db::now_ms() - 1)
+            .execute(&state.db.pool)
+            .await
+            .expect("expire");
+        let me = send(&app, get_with_token("/api/auth/me", &token)).await;
+        assert_eq!(me.status, StatusCode::UNAUTHORIZED, "[{label}]");
+        assert_eq!(
+            huifang_server::auth::session::delete_expired(&state.db)
+                .await
+                .expect("cleanup"),
+            1
+        );
+        state.db.close().await;
+    }
+}
+
+#[tokio::test]
+async fn users_are_listed_for_leads_only() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        let agent = token_for(&app, "agent1").await;
+        let response = send(&app, get_with_token("/api/users", &agent)).await;
+        assert_eq!(response.status, StatusCode::FORBIDDEN, "[{label}]");
+        assert_eq!(response.api_error().error, ErrorCode::Forbidden);
+
+        let supervisor = token_for(&app, "supervisor").await;
+        let response = send(&app, get_with_token("/api/users", &supervisor)).await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "[{label}] {}",
+            response.text()
+        );
+        let list: huifang_server::users::UserList =
+            serde_json::from_slice(&response.body).expect("a user list");
+        let names: Vec<&str> = list.users.iter().map(|u| u.username.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "advisor1",
+                "advisor2",
+                "agent1",
+                "agent2",
+                "manager",
+                "supervisor"
+            ],
+            "[{label}]"
+        );
+        assert!(
+            list.users
+                .iter()
+                .all(|u| u.store_name == huifang_server::DEMO_STORE)
+        );
+
+        let anonymous = send(&app, get("/api/users")).await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "[{label}]");
+        state.db.close().await;
+    }
+}
+
+#[tokio::test]
+async fn health_reports_version_schema_and_backend() {
+    for db in common::test_databases().await {
+        let (app, state) = common::app_with(&db.config()).await;
+        let response = send(&app, get("/api/health")).await;
+        assert_eq!(response.status, StatusCode::OK, "[{}]", db.label);
+        let health: huifang_core::Health = serde_json::from_slice(&response.body).expect("health");
+        assert_eq!(health.status, "ok");
+        assert_eq!(health.version, env!("CARGO_PKG_VERSION"));
+        assert_eq!(health.schema_version, SCHEMA_VERSION);
+        assert_eq!(health.database, db.label);
+
+        state.db.close().await;
+        let response = send(&app, get("/api/health")).await;
+        assert_eq!(
+            response.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "[{}]",
+            db.label
+        );
+        assert_eq!(response.api_error().error, ErrorCode::Unavailable);
+    }
+}
+
+#[tokio::test]
+async fn malformed_requests_get_clear_json_errors() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = common::app_with(&db.config()).await;
+
+        let bad_json = Request::post("/api/auth/sign-in")
+            .header("content-type", "application/json")
+            .body(Body::from("{\"username\": "))
+            .expect("request");
+        let response = send(&app, bad_json).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "[{label}]");
+        let error = response.api_error();
+        assert_eq!(error.error, ErrorCode::BadRequest);
+        assert!(!error.reason.is_empty());
+
+        let missing_field = send(
+            &app,
+            post_json("/api/auth/sign-in", &json!({"username": "a"})),
+        )
+        .await;
+        assert_eq!(missing_field.status, StatusCode::BAD_REQUEST, "[{label}]");
+        assert!(missing_field.api_error().reason.contains("password"));
+
+        let no_type = Request::post("/api/auth/sign-in")
+            .body(Body::from(r#"{"username":"a","password":"b"}"#))
+            .expect("request");
+        let response = send(&app, no_type).await;
+        assert_eq!(
+            response.status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "[{label}]"
+        );
+        assert_eq!(response.api_error().error, ErrorCode::UnsupportedMediaType);
+
+        let huge = json!({"username": "a", "password": "x".repeat(2 * 1024 * 1024)});
+        let response = send(&app, post_json("/api/auth/sign-in", &huge)).await;
+        assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE, "[{label}]");
+        let error = response.api_error();
+        assert_eq!(error.error, ErrorCode::PayloadTooLarge);
+        assert!(error.reason.contains("1048576"), "{}", error.reason);
+
+        for path in ["/api/no-such-thing", "/api/auth/x/y", "/api", "/api/"] {
+            let response = send(&app, get(path)).await;
+            assert_eq!(response.status, StatusCode::NOT_FOUND, "[{label}] {path}");
+            assert_eq!(response.api_error().error, ErrorCode::NotFound, "{path}");
+        }
+
+        let response = send(&app, get("/api/auth/sign-in")).await;
+        assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED, "[{label}]");
+        assert!(response.api_error().reason.contains("GET"));
+        state.db.close().await;
+    }
+}
+
+#[tokio::test]
+async fn another_schema_version_must_update() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = common::app_with(&db.config()).await;
+        for version in [(SCHEMA_VERSION + 1).to_string(), "banana".to_owned()] {
+            let request = Request::get("/api/health")
+                .header(SCHEMA_HEADER, version)
+                .body(Body::empty())
+                .expect("request");
+            let response = send(&app, request).await;
+            assert_eq!(response.status, StatusCode::UPGRADE_REQUIRED, "[{label}]");
+            let error = response.api_error();
+            assert_eq!(error.error, ErrorCode::UpdateRequired);
+            assert!(error.reason.contains("must be updated"), "{}", error.reason);
+        }
+        let request = Request::get("/api/health")
+            .header(SCHEMA_HEADER, SCHEMA_VERSION.to_string())
+            .body(Body::empty())
+            .expect("request");
+        assert_eq!(
+            send(&app, request).await.status,
+            StatusCode::OK,
+            "[{label}]"
+        );
+        state.db.close().await;
+    }
+}

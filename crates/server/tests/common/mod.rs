@@ -1,0 +1,237 @@
+//! Test helpers: a fresh database per test on every backend, and a router to call.
+//!
+//! Every database test runs on SQLite (a temp file) and on PostgreSQL when
+//! `HUIFANG_TEST_PG_URL` names an admin URL (a fresh `t_<uuid>` database per test). Without
+//! it the PostgreSQL half is skipped loudly, or fails when `HUIFANG_REQUIRE_PG=1`.
+
+#![allow(dead_code)] // each test file uses a different part
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use huifang_server::{AppState, Config};
+use sqlx::Connection;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+/// One fresh database of one backend.
+pub struct TestDb {
+    pub label: &'static str,
+    pub url: String,
+    /// Holds the SQLite file (and the static dir) until the test ends.
+    pub dir: TempDir,
+}
+
+impl TestDb {
+    pub fn config(&self) -> Config {
+        Config::for_tests(self.url.clone(), self.static_dir())
+    }
+
+    /// An (empty unless the test fills it) folder to serve as the app.
+    pub fn static_dir(&self) -> PathBuf {
+        self.dir.path().join("dist")
+    }
+}
+
+/// A fresh SQLite database, and a fresh PostgreSQL one when configured.
+pub async fn test_databases() -> Vec<TestDb> {
+    let sqlite_dir = TempDir::new().expect("temp dir");
+    let url = format!("sqlite://{}", sqlite_dir.path().join("test.db").display());
+    let mut dbs = vec![TestDb {
+        label: "sqlite",
+        url,
+        dir: sqlite_dir,
+    }];
+    match std::env::var("HUIFANG_TEST_PG_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            dbs.push(TestDb {
+                label: "postgres",
+                url: fresh_pg_database(&admin_url).await,
+                dir: TempDir::new().expect("temp dir"),
+            });
+        }
+        _ => {
+            if std::env::var("HUIFANG_REQUIRE_PG").as_deref() == Ok("1") {
+                panic!("HUIFANG_REQUIRE_PG=1 but HUIFANG_TEST_PG_URL is not set");
+            }
+            // Straight to stderr, once per test binary: the test harness would swallow an
+            // `eprintln!` of a passing test.
+            static WARNED: std::sync::Once = std::sync::Once::new();
+            WARNED.call_once(|| {
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "\n!!! SKIPPING the PostgreSQL half of these tests: HUIFANG_TEST_PG_URL is \
+                     not set (run under scripts/with-postgres) !!!\n"
+                );
+            });
+        }
+    }
+    dbs
+}
+
+async fn fresh_pg_database(admin_url: &str) -> String {
+    let name = format!("t_{}", uuid::Uuid::now_v7().simple());
+    let mut admin = sqlx::postgres::PgConnection::connect(admin_url)
+        .await
+        .expect("connect to HUIFANG_TEST_PG_URL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create the test database");
+    admin.close().await.expect("close the admin connection");
+    with_database(admin_url, &name)
+}
+
+/// The admin URL with its database name replaced.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let host_start = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[host_start..].find('/') {
+        Some(i) => &base[..host_start + i],
+        None => base,
+    };
+    format!("{server}/{name}{query}")
+}
+
+/// Connects (migrating; seeding if `config.demo`) and builds the router.
+pub async fn app_with(config: &Config) -> (Router, AppState) {
+    let state = AppState::from_config(config)
+        .await
+        .expect("the app state starts");
+    (huifang_server::router(state.clone()), state)
+}
+
+/// The app on `db` with the demo store seeded.
+pub async fn demo_app(db: &TestDb) -> (Router, AppState) {
+    let mut config = db.config();
+    config.demo = true;
+    app_with(&config).await
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `{error, reason}` of an API error, checking the shape.
+    pub fn api_error(&self) -> huifang_core::ApiError {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not an ApiError ({e}): {}",
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+}
+
+pub async fn send(app: &Router, request: Request<Body>) -> TestResponse {
+    let response = app
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("the router answers");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("the body is read")
+        .to_bytes()
+        .to_vec();
+    TestResponse {
+        status,
+        headers,
+        body,
+    }
+}
+
+pub fn get(uri: &str) -> Request<Body> {
+    Request::get(uri).body(Body::empty()).expect("request")
+}
+
+pub fn get_with_token(uri: &str, token: &str) -> Request<Body> {
+    Request::get(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .body(Body::empty())
+        .expect("request")
+}
+
+pub fn post_json(uri: &str, body: &serde_json::Value) -> Request<Body> {
+    Request::post(uri)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request")
+}
+
+/// Signs in and returns the whole response.
+pub async fn sign_in(app: &Router, username: &str, password: &str) -> TestResponse {
+    send(
+        app,
+        post_json(
+            "/api/auth/sign-in",
+            &serde_json::json!({"username": username, "password": password}),
+        ),
+    )
+    .await
+}
+
+/// Signs in (must succeed) and returns the token.
+pub async fn token_for(app: &Router, username: &str) -> String {
+    let response = sign_in(app, username, huifang_server::DEMO_PASSWORD).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    response.json()["token"]
+        .as_str()
+        .expect("token in the sign-in answer")
+        .to_owned()
+}
+
+/// Writes a file (and its folders) under `dir`.
+pub fn write_file(dir: &Path, name: &str, contents: &str) {
+    let path = dir.join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("create folders");
+    }
+    std::fs::write(path, contents).expect("write file");
+}
+
+#[test]
+fn database_name_is_replaced() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/postgres", "t_1"),
+        "postgres://postgres@127.0.0.1:5432/t_1"
+    );
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432", "t_1"),
+        "postgres://postgres@127.0.0.1:5432/t_1"
+    );
+    assert_eq!(
+        with_database("postgres://p@h/db?sslmode=disable", "t_1"),
+        "postgres://p@h/t_1?sslmode=disable"
+    );
+}
