@@ -1,0 +1,43 @@
+//! Huifang's app: a Leptos CSR app that works with no network. `App` provides the narrow
+//! contexts (language, session, connectivity, update, unsaved work) and the routes.
+
+pub mod components;
+pub mod i18n;
+pub mod routes;
+pub mod session;
+pub mod storage;
+pub mod sync;
+pub mod unsaved;
+
+use components::shell::Shell;
+use i18n::I18n;
+use leptos::prelude::*;
+use leptos_router::components::Router;
+use routes::sign_in::SignIn;
+use session::Session;
+use sync::connectivity::Connectivity;
+use sync::service_worker::AppUpdate;
+use unsaved::UnsavedWork;
+
+/// The whole app. Signed out, it shows the sign-in page; signed in (also offline, from the
+/// profile cached on the device), the shell with the pages the user's role may use.
+#[component]
+pub fn App() -> impl IntoView {
+    let i18n = I18n::provide();
+    let session = Session::provide();
+    Connectivity::provide();
+    UnsavedWork::provide();
+    AppUpdate::provide_and_register();
+    session.revalidate();
+
+    view! {
+        <Router>
+            <components::update_banner::UpdateBanner/>
+            {move || match session.user() {
+                Some(user) => view! { <Shell user=user/> }.into_any(),
+                None => view! { <SignIn/> }.into_any(),
+            }}
+        </Router>
+        <noscript>{move || i18n.t(i18n::Key::AppName)}</noscript>
+    }
+}

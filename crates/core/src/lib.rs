@@ -5,6 +5,7 @@
 pub mod api;
 pub mod nav;
 pub mod role;
+pub mod sync;
 pub mod user;
 
 pub use api::{ApiError, ErrorCode, Health, SignInRequest, SignInResponse};

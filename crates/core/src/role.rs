@@ -103,10 +103,7 @@ mod tests {
             let json = serde_json::to_string(&role).expect("role serialises");
             assert_eq!(json, format!("\"{}\"", role.as_str()));
         }
-        assert_eq!(
-            "boss".parse::<Role>(),
-            Err(UnknownRole("boss".to_owned()))
-        );
+        assert_eq!("boss".parse::<Role>(), Err(UnknownRole("boss".to_owned())));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, IF_MODIFIED_SINCE, IF_NONE_MATCH};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::path::Path;
@@ -47,7 +47,19 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
         return app_not_built(dir);
     }
 
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
+    // The files that name the current build are small: always send them whole. ServeDir's
+    // Last-Modified has one-second granularity, so a build replaced within the second of a
+    // browser's last fetch would otherwise answer 304 and hide the new version.
+    let served_as = if is_route || last_segment.is_empty() {
+        "index.html"
+    } else {
+        last_segment
+    };
+    if cache_control(served_as) == NO_CACHE {
+        parts.headers.remove(IF_MODIFIED_SINCE);
+        parts.headers.remove(IF_NONE_MATCH);
+    }
     let is_read = parts.method == Method::GET || parts.method == Method::HEAD;
     let index_request = Request::from_parts(parts.clone(), Body::empty());
     let Ok(response) = ServeDir::new(dir)

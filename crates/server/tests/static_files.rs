@@ -85,6 +85,57 @@ async fn the_app_is_served_with_the_right_cache_headers() {
     state.db.close().await;
 }
 
+/// A build replaced within the same second as a browser's last fetch must still reach it:
+/// the files naming the build are always sent whole, hashed assets may answer 304.
+#[tokio::test]
+async fn a_new_build_is_never_hidden_behind_a_304() {
+    let db = common::test_databases()
+        .await
+        .into_iter()
+        .next()
+        .expect("sqlite");
+    let dist = db.static_dir();
+    write_file(&dist, "index.html", "<!doctype html><title>v1</title>");
+    write_file(&dist, "sw.js", "const BUILD = 'v1';");
+    write_file(&dist, HASHED_CSS, "body { color: black; }");
+    let (app, state) = common::app_with(&db.config()).await;
+    let first = send(&app, get("/sw.js")).await;
+    let last_modified = first
+        .header("last-modified")
+        .expect("sw.js has a Last-Modified")
+        .to_owned();
+    write_file(&dist, "sw.js", "const BUILD = 'v2';");
+    for path in ["/sw.js", "/index.html", "/today"] {
+        let request = Request::get(path)
+            .header("if-modified-since", &last_modified)
+            .body(Body::empty())
+            .expect("request");
+        let response = send(&app, request).await;
+        assert_eq!(response.status, StatusCode::OK, "{path} is sent whole");
+    }
+    let again = Request::get("/sw.js")
+        .header("if-modified-since", &last_modified)
+        .body(Body::empty())
+        .expect("request");
+    assert!(send(&app, again).await.text().contains("v2"));
+
+    let css = send(&app, get(&format!("/{HASHED_CSS}"))).await;
+    let css_modified = css
+        .header("last-modified")
+        .expect("css Last-Modified")
+        .to_owned();
+    let conditional = Request::get(format!("/{HASHED_CSS}"))
+        .header("if-modified-since", &css_modified)
+        .body(Body::empty())
+        .expect("request");
+    assert_eq!(
+        send(&app, conditional).await.status,
+        StatusCode::NOT_MODIFIED,
+        "hashed assets still revalidate cheaply"
+    );
+    state.db.close().await;
+}
+
 #[tokio::test]
 async fn without_a_built_app_the_root_says_how_to_build_it_and_the_api_works() {
     let db = common::test_databases()

@@ -1,0 +1,7 @@
+//! Pieces of the shell shared by every page.
+
+pub mod lang_switch;
+pub mod nav;
+pub mod shell;
+pub mod top_bar;
+pub mod update_banner;

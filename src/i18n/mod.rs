@@ -1,0 +1,280 @@
+//! The one i18n layer: every string the user sees is a [`Key`] looked up in the current
+//! [`Lang`]. zh-CN is the default; English second. Each language lives in its own file
+//! (`zh_cn.rs`, `en.rs`) so a translator edits one file; the test at the bottom fails when a
+//! key is missing in either.
+
+mod en;
+mod zh_cn;
+
+use crate::storage::local;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The app's current language, provided as context. Reading `t` inside a reactive closure
+/// re-renders the text when the user switches language.
+#[derive(Clone, Copy)]
+pub struct I18n {
+    lang: RwSignal<Lang>,
+}
+
+impl I18n {
+    /// Provides the language remembered on the device (zh-CN when none or unreadable).
+    pub fn provide() -> Self {
+        let lang = match local::read::<Lang>(local::keys::LANG) {
+            Ok(Some(lang)) => lang,
+            Ok(None) => Lang::default(),
+            Err(e) => {
+                leptos::logging::warn!("language setting unreadable, using zh-CN: {e}");
+                Lang::default()
+            }
+        };
+        set_document_lang(lang);
+        let this = I18n {
+            lang: RwSignal::new(lang),
+        };
+        provide_context(this);
+        this
+    }
+
+    pub fn use_context() -> Self {
+        use_context::<I18n>().unwrap_or_else(I18n::provide)
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang.get()
+    }
+
+    pub fn t(&self, key: Key) -> &'static str {
+        self.lang.get().t(key)
+    }
+
+    /// Switches the language and remembers it on the device.
+    pub fn set_lang(&self, lang: Lang) {
+        if let Err(e) = local::write(local::keys::LANG, &lang) {
+            leptos::logging::warn!("could not remember the language: {e}");
+        }
+        set_document_lang(lang);
+        self.lang.set(lang);
+    }
+}
+
+fn set_document_lang(lang: Lang) {
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        && let Err(e) = root.set_attribute("lang", lang.tag())
+    {
+        leptos::logging::warn!("could not set <html lang>: {e:?}");
+    }
+}
+
+/// A language the app speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Lang {
+    #[default]
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::ZhCn, Lang::En];
+
+    /// The BCP 47 tag, for `<html lang>`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The language's name in itself, for the switcher.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "中文",
+            Lang::En => "English",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|l| l.tag() == tag)
+    }
+
+    /// The text of `key` in this language. A missing translation (which the tests forbid)
+    /// falls back to the other language, never to an empty label.
+    pub fn t(self, key: Key) -> &'static str {
+        self.lookup(key)
+            .or_else(|| zh_cn::text(key))
+            .or_else(|| en::text(key))
+            .unwrap_or(key.name())
+    }
+
+    fn lookup(self, key: Key) -> Option<&'static str> {
+        match self {
+            Lang::ZhCn => zh_cn::text(key),
+            Lang::En => en::text(key),
+        }
+    }
+}
+
+macro_rules! keys {
+    ($($k:ident),+ $(,)?) => {
+        /// Every user-visible text of the app.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Key { $($k),+ }
+
+        impl Key {
+            pub const ALL: &'static [Key] = &[$(Key::$k),+];
+
+            /// The key's own name, used in tests and as a last-resort label.
+            pub fn name(self) -> &'static str {
+                match self { $(Key::$k => stringify!($k)),+ }
+            }
+        }
+    };
+}
+
+keys! {
+    AppName, AppTagline,
+    SignInTitle, Username, Password, SignIn, SigningIn, SignOut, SignOutConfirmOffline,
+    ErrUsernameRequired, ErrPasswordRequired, ErrInvalidCredentials, ErrUnauthenticated,
+    ErrForbidden, ErrNotFound, ErrBadRequest, ErrPayloadTooLarge, ErrUpdateRequired,
+    ErrUnavailable, ErrInternal, ErrOffline, ErrUnexpected, ErrSignInNeedsNetwork,
+    Online, Offline, SyncNotYet, SyncLabel, SignedInAs, StoreLabel, Language,
+    NavToday, NavCustomers, NavComplaints, NavLeads, NavTestDrives, NavImport, NavAssignments,
+    NavScripts, NavReports, NavTeam, NavSettings, MainNavigation,
+    PlannedHeading, PlannedToday, PlannedCustomers, PlannedComplaints, PlannedLeads,
+    PlannedTestDrives, PlannedImport, PlannedAssignments, PlannedScripts, PlannedReports,
+    PlannedTeam,
+    RoleCareAgent, RoleCareSupervisor, RoleSalesAdvisor, RoleSalesManager, RoleStoreManager,
+    RoleGroupManager,
+    UpdateAvailable, UpdateNow, UpdateBlockedUnsaved, UpdateLater, UpdateApplying,
+    NotFoundTitle, NotFoundBody, NoAccessTitle, NoAccessBody, BackHome,
+    SettingsTitle, SettingsLanguageHint, SettingsVersion, SettingsVersionUnknown,
+    SettingsAccount, SessionExpired,
+}
+
+impl Key {
+    /// The navigation label of a section.
+    pub fn nav(section: huifang_core::Section) -> Key {
+        use huifang_core::Section as S;
+        match section {
+            S::Today => Key::NavToday,
+            S::Customers => Key::NavCustomers,
+            S::Complaints => Key::NavComplaints,
+            S::Leads => Key::NavLeads,
+            S::TestDrives => Key::NavTestDrives,
+            S::Import => Key::NavImport,
+            S::Assignments => Key::NavAssignments,
+            S::Scripts => Key::NavScripts,
+            S::Reports => Key::NavReports,
+            S::Team => Key::NavTeam,
+            S::Settings => Key::NavSettings,
+        }
+    }
+
+    /// What the page of a section will hold once its issue lands (no fake data meanwhile).
+    pub fn planned(section: huifang_core::Section) -> Option<Key> {
+        use huifang_core::Section as S;
+        Some(match section {
+            S::Today => Key::PlannedToday,
+            S::Customers => Key::PlannedCustomers,
+            S::Complaints => Key::PlannedComplaints,
+            S::Leads => Key::PlannedLeads,
+            S::TestDrives => Key::PlannedTestDrives,
+            S::Import => Key::PlannedImport,
+            S::Assignments => Key::PlannedAssignments,
+            S::Scripts => Key::PlannedScripts,
+            S::Reports => Key::PlannedReports,
+            S::Team => Key::PlannedTeam,
+            S::Settings => return None,
+        })
+    }
+
+    pub fn role(role: huifang_core::Role) -> Key {
+        use huifang_core::Role as R;
+        match role {
+            R::CareAgent => Key::RoleCareAgent,
+            R::CareSupervisor => Key::RoleCareSupervisor,
+            R::SalesAdvisor => Key::RoleSalesAdvisor,
+            R::SalesManager => Key::RoleSalesManager,
+            R::StoreManager => Key::RoleStoreManager,
+            R::GroupManager => Key::RoleGroupManager,
+        }
+    }
+
+    /// The message for an error code the server sent.
+    pub fn api_error(code: huifang_core::ErrorCode) -> Key {
+        use huifang_core::ErrorCode as E;
+        match code {
+            E::BadRequest | E::UnsupportedMediaType => Key::ErrBadRequest,
+            E::InvalidCredentials => Key::ErrInvalidCredentials,
+            E::Unauthenticated => Key::ErrUnauthenticated,
+            E::Forbidden => Key::ErrForbidden,
+            E::NotFound => Key::ErrNotFound,
+            E::PayloadTooLarge => Key::ErrPayloadTooLarge,
+            E::UpdateRequired => Key::ErrUpdateRequired,
+            E::Internal => Key::ErrInternal,
+            E::Unavailable => Key::ErrUnavailable,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_is_translated_in_every_language() {
+        let mut missing = Vec::new();
+        for lang in Lang::ALL {
+            for &key in Key::ALL {
+                match lang.lookup(key) {
+                    Some(text) if !text.trim().is_empty() => {}
+                    _ => missing.push(format!("{}: {}", lang.tag(), key.name())),
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing translations: {missing:?}");
+    }
+
+    #[test]
+    fn chinese_is_chinese_and_english_is_not() {
+        let has_cjk = |s: &str| s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        for &key in Key::ALL {
+            assert!(
+                has_cjk(Lang::ZhCn.t(key)),
+                "zh-CN text of {} has no Chinese: {:?}",
+                key.name(),
+                Lang::ZhCn.t(key)
+            );
+            // English may name Chinese things (回访), but never only in Chinese.
+            assert!(
+                Lang::En.t(key).chars().any(|c| c.is_ascii_alphabetic()),
+                "English text of {} is not English: {:?}",
+                key.name(),
+                Lang::En.t(key)
+            );
+        }
+    }
+
+    #[test]
+    fn tags_round_trip() {
+        for lang in Lang::ALL {
+            assert_eq!(Lang::from_tag(lang.tag()), Some(lang));
+        }
+        assert_eq!(Lang::from_tag("fr"), None);
+        assert_eq!(Lang::default(), Lang::ZhCn);
+    }
+
+    #[test]
+    fn every_section_and_role_and_error_has_a_label() {
+        for s in huifang_core::Section::ALL {
+            assert!(Key::ALL.contains(&Key::nav(s)));
+        }
+        for r in huifang_core::Role::ALL {
+            assert!(Key::ALL.contains(&Key::role(r)));
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! Small device settings in localStorage, through gloo-storage.
+
+use gloo_storage::{LocalStorage, Storage, errors::StorageError};
+use serde::{Serialize, de::DeserializeOwned};
+
+/// The localStorage keys Huifang uses; one place so none collide.
+pub mod keys {
+    pub const LANG: &str = "huifang.lang";
+    pub const USER: &str = "huifang.user";
+}
+
+/// Reads a setting. A missing key is `Ok(None)`; an unreadable one is an error the caller
+/// shows or replaces, never a silent default.
+pub fn read<T: DeserializeOwned>(key: &str) -> Result<Option<T>, StorageError> {
+    match LocalStorage::get(key) {
+        Ok(v) => Ok(Some(v)),
+        Err(StorageError::KeyNotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+pub fn write<T: Serialize>(key: &str, value: &T) -> Result<(), StorageError> {
+    LocalStorage::set(key, value)
+}
+
+pub fn remove(key: &str) {
+    LocalStorage::delete(key);
+}
