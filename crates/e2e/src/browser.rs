@@ -254,6 +254,18 @@ impl Tablet {
         self.eval(&format!("({find}).disabled")).await
     }
 
+    /// Signs in through the sign-in page (in Chinese, the default language).
+    pub async fn sign_in(&self, username: &str, password: &str) -> Result<()> {
+        self.fill("用户名", username).await?;
+        self.fill("密码", password).await?;
+        self.click_button("登录").await
+    }
+
+    /// The top bar's "who is signed in" text, once it shows.
+    pub async fn signed_in_user(&self) -> Result<String> {
+        self.text_of("[data-testid=signed-in-user]").await
+    }
+
     /// DevTools network emulation: the page (not its service worker) loses the network.
     #[allow(deprecated)]
     pub async fn set_offline(&self, offline: bool) -> Result<()> {

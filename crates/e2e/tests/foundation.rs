@@ -29,24 +29,18 @@ async fn foundation_sign_in_language_and_offline_reload() {
     shoot(&tablet, "sign-in.png").await;
 
     // A wrong password is refused with a clear message, in Chinese.
-    tablet.fill("用户名", "agent1").await.expect("username");
-    tablet.fill("密码", "wrong").await.expect("password");
-    tablet.click_button("登录").await.expect("submit");
+    tablet.sign_in("agent1", "wrong").await.expect("sign in");
     tablet
         .wait_for_text("用户名或密码不正确")
         .await
         .expect("wrong password is explained");
 
-    tablet.fill("密码", "demo").await.expect("password");
-    tablet.click_button("登录").await.expect("submit");
+    tablet.sign_in("agent1", "demo").await.expect("sign in");
     tablet
         .wait_for_text("今日回访")
         .await
         .expect("agent lands on today's callbacks");
-    let who = tablet
-        .text_of("[data-testid=signed-in-user]")
-        .await
-        .expect("top bar");
+    let who = tablet.signed_in_user().await.expect("top bar");
     assert!(
         who.contains("王丽") && who.contains("@agent1"),
         "top bar shows {who:?}"
@@ -104,10 +98,7 @@ async fn foundation_sign_in_language_and_offline_reload() {
         .wait_for_text("Today's callbacks")
         .await
         .expect("the shell comes back offline, still in English");
-    let who = tablet
-        .text_of("[data-testid=signed-in-user]")
-        .await
-        .expect("top bar");
+    let who = tablet.signed_in_user().await.expect("top bar");
     assert!(
         who.contains("王丽") && who.contains("@agent1"),
         "offline top bar shows {who:?}"
