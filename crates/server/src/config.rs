@@ -30,16 +30,28 @@ pub struct Config {
     /// Seed the demo store and its users when the database has no store yet.
     #[arg(long, env = "HUIFANG_DEMO", value_parser = BoolishValueParser::new(), default_value_t = false)]
     pub demo: bool,
+
+    /// Folder for uploaded blobs (signatures, photos), outside the database.
+    #[arg(long, env = "HUIFANG_BLOB_DIR", default_value = "data/blobs")]
+    pub blob_dir: PathBuf,
+
+    /// The largest blob an upload may carry, in bytes.
+    #[arg(long, env = "HUIFANG_BLOB_MAX_BYTES", default_value_t = 5 * 1024 * 1024)]
+    pub blob_max_bytes: usize,
 }
 
 impl Config {
-    /// A configuration for tests: a free port on loopback, no demo seed.
+    /// A configuration for tests: a free port on loopback, no demo seed, blobs in `blobs`
+    /// beside the static dir.
     pub fn for_tests(database_url: impl Into<String>, static_dir: impl Into<PathBuf>) -> Self {
+        let static_dir = static_dir.into();
         Config {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             database_url: database_url.into(),
-            static_dir: static_dir.into(),
+            blob_dir: static_dir.with_file_name("blobs"),
+            static_dir,
             demo: false,
+            blob_max_bytes: 5 * 1024 * 1024,
         }
     }
 }
@@ -53,6 +65,7 @@ mod tests {
         let config = Config::try_parse_from(["huifang-server"]).expect("defaults parse");
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.static_dir, PathBuf::from("dist"));
+        assert_eq!(config.blob_max_bytes, 5 * 1024 * 1024);
         // DATABASE_URL may be set in the environment running the tests; only check the flag.
         let config = Config::try_parse_from([
             "huifang-server",

@@ -5,6 +5,7 @@
 //! [`RunningServer`] that can be stopped; [`run`] is what the binary does.
 
 pub mod auth;
+pub mod blobs;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod seed;
 mod server;
 pub mod state;
 pub mod static_files;
+pub mod sync;
 pub mod users;
 
 pub use config::Config;
@@ -48,6 +50,8 @@ fn api_router() -> Router<AppState> {
         .merge(health::router())
         .merge(auth::router())
         .merge(users::router())
+        .merge(sync::router())
+        .merge(blobs::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))

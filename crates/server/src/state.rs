@@ -12,6 +12,10 @@ pub struct AppState {
     pub db: Db,
     /// The built app's folder (`--static-dir`).
     pub static_dir: Arc<PathBuf>,
+    /// The sync engine over the database (`/api/sync/*`).
+    pub sync: Arc<crate::sync::Engine>,
+    /// Where blobs go (`/api/blobs/*`).
+    pub blobs: Arc<crate::blobs::BlobStore>,
 }
 
 impl AppState {
@@ -23,9 +27,19 @@ impl AppState {
             tracing::info!("seeded the demo store and its users (password: demo)");
         }
         crate::static_files::warn_if_missing(&config.static_dir);
+        let sync = crate::sync::Engine::new(
+            crate::sync::SqlServerStore::new(db.clone()),
+            huifang_core::sync::StateMachines::standard(),
+            huifang_core::sync::ServerConfig::default(),
+        );
         Ok(AppState {
             db,
             static_dir: Arc::new(config.static_dir.clone()),
+            sync: Arc::new(sync),
+            blobs: Arc::new(crate::blobs::BlobStore {
+                dir: config.blob_dir.clone(),
+                max_bytes: config.blob_max_bytes,
+            }),
         })
     }
 }

@@ -72,7 +72,7 @@ pub async fn test_databases() -> Vec<TestDb> {
     dbs
 }
 
-async fn fresh_pg_database(admin_url: &str) -> String {
+pub async fn fresh_pg_database(admin_url: &str) -> String {
     let name = format!("t_{}", uuid::Uuid::now_v7().simple());
     let mut admin = sqlx::postgres::PgConnection::connect(admin_url)
         .await

@@ -1,0 +1,122 @@
+//! `POST /api/sync/push` and `GET /api/sync/pull`: the HTTP face of the core's
+//! [`SyncServer`] (DESIGN.md "Data and sync"). This module authenticates, turns the session
+//! into the core's [`UserCtx`], passes the server's time, and maps the engine's errors to API
+//! errors; every sync decision is the core's, every row is [`SqlServerStore`]'s.
+
+mod store;
+
+pub use store::{SqlServerStore, SyncStoreError};
+
+use crate::auth::CurrentUser;
+use crate::db::now_ms;
+use crate::error::Error;
+use crate::json::ApiJson;
+use crate::state::AppState;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use huifang_core::UserProfile;
+use huifang_core::sync::{
+    PullRequest, PullResponse, PushRequest, PushResponse, SyncError, UserCtx,
+};
+use serde::Deserialize;
+
+/// The engine the handlers call.
+pub type Engine = huifang_core::sync::SyncServer<SqlServerStore>;
+
+/// The largest push body: a full batch of 1,000 mutations with room to spare (the rest of
+/// `/api` keeps [`crate::BODY_LIMIT_BYTES`]).
+pub const PUSH_BODY_LIMIT_BYTES: usize = 8 * 1024 * 1024;
+/// The page size of a pull that does not ask for one.
+pub const DEFAULT_PULL_LIMIT: u32 = 500;
+/// The largest page size a pull may ask for (the engine may return fewer per page).
+pub const MAX_PULL_LIMIT: u32 = 2_000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/sync/push",
+            post(push).layer(DefaultBodyLimit::max(PUSH_BODY_LIMIT_BYTES)),
+        )
+        .route("/sync/pull", get(pull))
+}
+
+/// The core's view of the signed-in user.
+pub fn user_ctx(user: &UserProfile) -> UserCtx {
+    UserCtx {
+        user: user.id.clone(),
+        role: user.role,
+        store: user.store_id.clone(),
+    }
+}
+
+async fn push(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    body: Result<ApiJson<PushRequest>, Error>,
+) -> Result<Json<PushResponse>, Error> {
+    let ApiJson(request) = body.map_err(|err| match err {
+        Error::PayloadTooLarge(_) => Error::PayloadTooLarge(format!(
+            "a push body may be at most {PUSH_BODY_LIMIT_BYTES} bytes: push fewer mutations \
+             per batch"
+        )),
+        other => other,
+    })?;
+    let response = state
+        .sync
+        .push(&user_ctx(&me), request, now_ms())
+        .await
+        .map_err(sync_error)?;
+    Ok(Json(response))
+}
+
+/// `GET /api/sync/pull` parameters.
+#[derive(Debug, Deserialize)]
+struct PullQuery {
+    #[serde(default)]
+    cursor: u64,
+    limit: Option<u32>,
+}
+
+async fn pull(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    query: Result<Query<PullQuery>, QueryRejection>,
+) -> Result<Json<PullResponse>, Error> {
+    let Query(query) = query.map_err(|rejection| {
+        Error::BadRequest(format!(
+            "{}: cursor and limit must be whole numbers",
+            rejection.body_text()
+        ))
+    })?;
+    let limit = query.limit.unwrap_or(DEFAULT_PULL_LIMIT);
+    if !(1..=MAX_PULL_LIMIT).contains(&limit) {
+        return Err(Error::BadRequest(format!(
+            "limit must be between 1 and {MAX_PULL_LIMIT}, not {limit}"
+        )));
+    }
+    let request = PullRequest {
+        cursor: query.cursor,
+        limit,
+    };
+    let response = state
+        .sync
+        .pull(&user_ctx(&me), request, now_ms())
+        .await
+        .map_err(sync_error)?;
+    Ok(Json(response))
+}
+
+fn sync_error(err: SyncError<SyncStoreError>) -> Error {
+    match err {
+        SyncError::UpdateRequired { client, .. } => Error::UpdateRequired {
+            client: client.to_string(),
+        },
+        SyncError::BatchTooLarge { max, got } => Error::PayloadTooLarge(format!(
+            "a push may hold at most {max} mutations, this one holds {got}: push them in \
+             smaller batches"
+        )),
+        SyncError::Store(store) => Error::Internal(format!("sync store: {store}")),
+    }
+}
