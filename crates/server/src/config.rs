@@ -38,6 +38,11 @@ pub struct Config {
     /// The largest blob an upload may carry, in bytes.
     #[arg(long, env = "HUIFANG_BLOB_MAX_BYTES", default_value_t = 5 * 1024 * 1024)]
     pub blob_max_bytes: usize,
+
+    /// How far ahead of the server's clock a change's stamp may be, in seconds; a tablet whose
+    /// clock is further ahead has its changes refused with a reason until its clock is fixed.
+    #[arg(long, env = "HUIFANG_MAX_CLOCK_AHEAD_SECS", default_value_t = 300)]
+    pub max_clock_ahead_secs: u32,
 }
 
 impl Config {
@@ -52,6 +57,7 @@ impl Config {
             static_dir,
             demo: false,
             blob_max_bytes: 5 * 1024 * 1024,
+            max_clock_ahead_secs: 300,
         }
     }
 }
@@ -66,6 +72,7 @@ mod tests {
         assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(config.static_dir, PathBuf::from("dist"));
         assert_eq!(config.blob_max_bytes, 5 * 1024 * 1024);
+        assert_eq!(config.max_clock_ahead_secs, 300);
         // DATABASE_URL may be set in the environment running the tests; only check the flag.
         let config = Config::try_parse_from([
             "huifang-server",

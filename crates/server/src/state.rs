@@ -30,7 +30,12 @@ impl AppState {
         let sync = crate::sync::Engine::new(
             crate::sync::SqlServerStore::new(db.clone()),
             huifang_core::sync::StateMachines::standard(),
-            huifang_core::sync::ServerConfig::default(),
+            huifang_core::sync::ServerConfig {
+                stamps: huifang_core::sync::StampPolicy {
+                    max_future_ms: i64::from(config.max_clock_ahead_secs) * 1_000,
+                },
+                ..huifang_core::sync::ServerConfig::default()
+            },
         );
         Ok(AppState {
             db,

@@ -465,3 +465,42 @@ async fn pulls_follow_scopes_and_a_moved_lead_changes_devices() {
         state.db.close().await;
     }
 }
+
+/// The clock margin is the store's to set (`--max-clock-ahead-secs`): a stamp ten minutes
+/// ahead passes a 15-minute margin and is refused under a one-minute one.
+#[tokio::test]
+async fn the_clock_ahead_margin_is_configurable() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        for (margin_secs, accepted) in [(900, true), (60, false)] {
+            let mut config = db.config();
+            config.demo = true;
+            config.max_clock_ahead_secs = margin_secs;
+            let (app, state) = common::app_with(&config).await;
+            let agent = person(&app, "agent1").await;
+            let mut device = Device::of(&agent);
+            let ahead = device.at(
+                now_ms() + 10 * 60_000,
+                RecordKind::Complaint,
+                new_record(),
+                create(
+                    Scope {
+                        store: agent.store.clone(),
+                        owner: None,
+                    },
+                    &[("summary", "时钟超前")],
+                ),
+            );
+            let answer = outcomes(&push(&app, &agent, &device.push(vec![ahead])).await);
+            match &answer[0] {
+                Outcome::Applied { .. } => assert!(accepted, "[{label}] {margin_secs} s"),
+                Outcome::Rejected { code, .. } => {
+                    assert!(!accepted, "[{label}] {margin_secs} s refused");
+                    assert_eq!(*code, RejectCode::ClockAhead, "[{label}]");
+                }
+                other => panic!("[{label}] unexpected {other:?}"),
+            }
+            state.db.close().await;
+        }
+    }
+}
