@@ -227,19 +227,19 @@ impl Tablet {
         );
         self.wait_until(&find, &format!("an enabled button {text:?}"))
             .await?;
+        // A fresh mark each time, so nothing needs removing afterwards: the click may have
+        // reloaded the page (accepting an update does), and the old page is gone.
+        let mark = format!("click-{}", NEXT_MARK.fetch_add(1, Ordering::Relaxed));
         self.eval::<bool>(&format!(
-            "(() => {{ const b = {find}; b.setAttribute('data-e2e', 'click'); return true; }})()"
+            "(() => {{ const b = {find}; b.setAttribute('data-e2e', {}); return true; }})()",
+            js(&mark)
         ))
         .await?;
         self.page
-            .find_element("[data-e2e=\"click\"]")
+            .find_element(format!("[data-e2e=\"{mark}\"]"))
             .await?
             .click()
             .await?;
-        self.eval::<bool>(
-            "(() => { document.querySelectorAll('[data-e2e=\"click\"]').forEach(b => b.removeAttribute('data-e2e')); return true; })()",
-        )
-        .await?;
         Ok(())
     }
 
