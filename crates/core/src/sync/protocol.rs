@@ -48,6 +48,18 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// What a replay of a mutation with this stored outcome answers: an applied change is a
+    /// duplicate at the same version, a refusal stays the same refusal. The engine and any
+    /// store that meets a concurrent replay use this one rule.
+    pub fn replayed(self) -> Outcome {
+        match self {
+            Outcome::Applied { version } | Outcome::Duplicate { version } => {
+                Outcome::Duplicate { version }
+            }
+            rejected @ Outcome::Rejected { .. } => rejected,
+        }
+    }
+
     /// The feed version the mutation's effect is in, unless it was rejected.
     pub fn version(&self) -> Option<u64> {
         match self {

@@ -152,22 +152,12 @@ impl<S: ServerStore> SyncServer<S> {
         loaded: Loaded,
         now_ms: i64,
     ) -> Decision {
-        match loaded.prior {
-            Some(Outcome::Applied { version } | Outcome::Duplicate { version }) => {
-                return Decision {
-                    outcome: Outcome::Duplicate { version },
-                    remember: false,
-                    write: None,
-                };
-            }
-            Some(rejected @ Outcome::Rejected { .. }) => {
-                return Decision {
-                    outcome: rejected,
-                    remember: false,
-                    write: None,
-                };
-            }
-            None => {}
+        if let Some(prior) = loaded.prior {
+            return Decision {
+                outcome: prior.replayed(),
+                remember: false,
+                write: None,
+            };
         }
         let decision = match self.judge(user, request, m, loaded.record, now_ms) {
             Ok((outcome, write)) => Decision {

@@ -88,18 +88,6 @@ impl SqlServerStore {
     }
 }
 
-/// What a replay of an already-remembered mutation answers: the engine's own rule for a
-/// `prior` outcome (used only when another process remembered the same mutation id between
-/// our read and our write).
-fn replay_of(prior: Outcome) -> Outcome {
-    match prior {
-        Outcome::Applied { version } | Outcome::Duplicate { version } => {
-            Outcome::Duplicate { version }
-        }
-        rejected @ Outcome::Rejected { .. } => rejected,
-    }
-}
-
 impl ServerStore for SqlServerStore {
     type Error = SyncStoreError;
 
@@ -160,7 +148,7 @@ impl ServerStore for SqlServerStore {
                 // unreachable in practice): its answer stands, ours is dropped.
                 tx.rollback().await?;
                 let stored = self.stored_outcome(&mutation_id).await?;
-                return Ok(stored.map_or(decision.outcome, replay_of));
+                return Ok(stored.map_or(decision.outcome, Outcome::replayed));
             }
         }
         match decision.write {
