@@ -11,7 +11,7 @@ pub mod user;
 pub use api::{ApiError, ErrorCode, Health, SignInRequest, SignInResponse};
 pub use nav::Section;
 pub use role::Role;
-pub use user::{StoreId, UserId, UserProfile, Username, UsernameError};
+pub use user::{Colleague, Directory, StoreId, UserId, UserProfile, Username, UsernameError};
 
 /// Version of the data the app and the server exchange. Every request carries it; a server
 /// that cannot serve a client's version answers `update_required`.

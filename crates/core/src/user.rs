@@ -89,6 +89,21 @@ pub struct UserProfile {
     pub store_name: String,
 }
 
+/// A colleague as everyone in the store may see them: enough to say who changed what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Colleague {
+    pub id: UserId,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// `GET /api/directory`: the signed-in user's store colleagues (no usernames, no contact
+/// details).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Directory {
+    pub colleagues: Vec<Colleague>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use huifang_core::{Role, StoreId, UserId, UserProfile, Username};
+use huifang_core::{Colleague, Directory, Role, StoreId, UserId, UserProfile, Username};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -19,7 +19,27 @@ pub struct UserList {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/users", get(list_users))
+    Router::new()
+        .route("/users", get(list_users))
+        .route("/directory", get(directory))
+}
+
+/// Every signed-in user's colleagues by name, so a device can say who made a change (a
+/// conflict's two authors, an attempt's agent).
+async fn directory(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+) -> Result<Json<Directory>, Error> {
+    let colleagues = store_users(&state.db, &me.store_id)
+        .await?
+        .into_iter()
+        .map(|u| Colleague {
+            id: u.id,
+            display_name: u.display_name,
+            role: u.role,
+        })
+        .collect();
+    Ok(Json(Directory { colleagues }))
 }
 
 /// The active users of the caller's store, for roles that plan other people's work.

@@ -216,6 +216,41 @@ async fn users_are_listed_for_leads_only() {
 }
 
 #[tokio::test]
+async fn every_user_sees_colleagues_names_only() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        let agent = token_for(&app, "agent1").await;
+        let response = send(&app, get_with_token("/api/directory", &agent)).await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "[{label}] {}",
+            response.text()
+        );
+        let directory: huifang_core::Directory =
+            serde_json::from_slice(&response.body).expect("a directory");
+        let mut names: Vec<&str> = directory
+            .colleagues
+            .iter()
+            .map(|c| c.display_name.as_str())
+            .collect();
+        names.sort_unstable();
+        let mut expected: Vec<&str> = huifang_server::DEMO_USERS.iter().map(|u| u.1).collect();
+        expected.sort_unstable();
+        assert_eq!(names, expected, "[{label}]");
+        assert!(
+            !response.text().contains("agent2"),
+            "[{label}] no usernames: {}",
+            response.text()
+        );
+        let anonymous = send(&app, get("/api/directory")).await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "[{label}]");
+        state.db.close().await;
+    }
+}
+
+#[tokio::test]
 async fn health_reports_version_schema_and_backend() {
     for db in common::test_databases().await {
         let (app, state) = common::app_with(&db.config()).await;

@@ -111,6 +111,16 @@ impl<C: ClientStore> Replica<C> {
         self.store
     }
 
+    /// Reads the bookkeeping again from the store. Several tabs of one user share the store:
+    /// each takes the user's write lock and reloads before it writes, so sequence numbers,
+    /// ids and the clock continue from whatever another tab committed.
+    pub async fn reload(&mut self) -> Result<(), ReplicaError<C::Error>> {
+        if let Some(meta) = self.store.meta().await.map_err(ReplicaError::Store)? {
+            self.meta = meta;
+        }
+        Ok(())
+    }
+
     /// The server's time now, estimated from the device's.
     pub fn server_now(&self, local_now_ms: i64) -> i64 {
         self.meta.offset.apply(local_now_ms)

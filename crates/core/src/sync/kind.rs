@@ -87,9 +87,14 @@ impl RecordKind {
     }
 
     /// Concurrent edits of one field by different people are kept as a visible conflict
-    /// rather than settled silently by the later stamp.
+    /// rather than settled silently by the later stamp: complaints and leads (DESIGN.md), and
+    /// customers, whose notes and contact details several agents type by hand — one agent's
+    /// note must never vanish under another's without a trace.
     pub fn keeps_conflicts(self) -> bool {
-        matches!(self, RecordKind::Complaint | RecordKind::Lead)
+        matches!(
+            self,
+            RecordKind::Customer | RecordKind::Complaint | RecordKind::Lead
+        )
     }
 
     pub fn area(self) -> Area {
