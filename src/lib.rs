@@ -2,7 +2,10 @@
 //! contexts (language, session, connectivity, update, unsaved work) and the routes.
 
 pub mod components;
+pub mod devtools;
+pub mod directory;
 pub mod i18n;
+pub mod model;
 pub mod routes;
 pub mod session;
 pub mod storage;
@@ -29,11 +32,14 @@ pub fn App() -> impl IntoView {
     UnsavedWork::provide();
     AppUpdate::provide_and_register();
     session.revalidate();
+    // Re-render the shell (and restart the sync engine) only when the person changes, not
+    // when the server merely confirms the same profile.
+    let signed_in = Memo::new(move |_| session.user());
 
     view! {
         <Router>
             <components::update_banner::UpdateBanner/>
-            {move || match session.user() {
+            {move || match signed_in.get() {
                 Some(user) => view! { <Shell user=user/> }.into_any(),
                 None => view! { <SignIn/> }.into_any(),
             }}

@@ -1,6 +1,7 @@
 //! The top bar: app name, connectivity, sync state, the person signed in and their store.
 
 use crate::components::lang_switch::LangSwitch;
+use crate::components::sync_status::SyncStatusBar;
 use crate::i18n::{I18n, Key};
 use crate::sync::connectivity::Connectivity;
 use huifang_core::UserProfile;
@@ -26,10 +27,7 @@ pub fn TopBar(user: UserProfile) -> impl IntoView {
                 >
                     {move || i18n.t(if net.is_online() { Key::Online } else { Key::Offline })}
                 </span>
-                // The sync engine fills this with pending changes and the last sync.
-                <span class="pill sync" data-testid="sync-state">
-                    {move || i18n.t(Key::SyncLabel)} ": " {move || i18n.t(Key::SyncNotYet)}
-                </span>
+                <SyncStatusBar/>
             </div>
             <div class="who" data-testid="signed-in-user">
                 <span class="who-name">{user.display_name.clone()}</span>

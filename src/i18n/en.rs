@@ -100,5 +100,106 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         SessionExpired => {
             "Your session has expired; sign in again. Unsynced work on this device is kept."
         }
+        ErrStorageFull => {
+            "This device's storage is full: the change was NOT saved. Sync and free some space; what you typed is still in the form."
+        }
+        ErrInvalidChange => "This change does not fit the record as it stands; it was not saved",
+        ErrDeviceStorage => "The device database failed; reload the page. Nothing saved is lost",
+        ErrSyncTimeout => "Sync timed out; it will retry by itself",
+        SyncOpening => "Opening the device's data…",
+        SyncSyncing => "Syncing…",
+        SyncUpToDate => "Up to date",
+        SyncPending => "To upload",
+        SyncOldest => "oldest",
+        SyncLast => "Last sync",
+        SyncFailed => "Sync failed",
+        SyncRetryAt => "retrying at",
+        SyncNeedsAttention => "Needs attention",
+        SyncConflicts => "Conflicts",
+        SyncNow => "Sync now",
+        SyncPageTitle => "Sync status",
+        SyncLeaderThis => "This tab does the syncing",
+        SyncLeaderOther => "Another tab on this device does the syncing",
+        SyncPendingHeading => "Changes waiting to upload",
+        SyncPendingEmpty => "No changes waiting to upload",
+        SyncAcked => "received by the server",
+        AttentionHeading => "Changes the server refused",
+        AttentionEmpty => "No refused changes",
+        AttentionIntro => {
+            "These changes did not take effect. Read the reason, then submit again or let it go."
+        }
+        AttentionReason => "Reason",
+        AttentionRetry => "Submit again",
+        AttentionDismiss => "Let this change go",
+        AttentionDismissConfirm => "Let this refused change go? It will not be submitted again.",
+        RejectForbidden => "Not allowed",
+        RejectNotFound => "Record not found or not visible",
+        RejectAlreadyExists => "Record id already taken",
+        RejectDeleted => "Record was deleted",
+        RejectIllegalTransition => "The process does not allow this step",
+        RejectStaleTransition => "Someone changed the status first",
+        RejectClockAhead => "The device clock is too far ahead",
+        RejectInvalid => "Malformed change",
+        ConflictsTitle => "Conflicts to decide",
+        ConflictsIntro => {
+            "Two colleagues changed the same thing at the same time. Both versions are kept: keep one, or combine them."
+        }
+        ConflictsEmpty => "No conflicts to decide",
+        ConflictKeep => "Keep this one",
+        ConflictCombine => "Combined text",
+        ConflictCombineSave => "Save the combined text",
+        ConflictShown => "shown now",
+        ConflictResolved => "Resolved; waiting to sync",
+        CustomersEmpty => {
+            "No customers yet. Import arrives with the care agent's day; for now, add one by hand."
+        }
+        CustomerNew => "New customer",
+        CustomerName => "Name",
+        CustomerPhone => "Phone",
+        CustomerNote => "Note",
+        CustomerSave => "Save",
+        CustomerSaved => "Saved on this device",
+        CustomerNotFound => "This customer is not on this device",
+        CustomerConflict => "This customer has a conflict to decide",
+        CustomerBack => "Back to customers",
+        ErrNameRequired => "Enter the customer's name",
+        ErrBadPhone => "A phone number has 7 to 15 digits",
+        AttemptsHeading => "Call attempts",
+        AttemptsEmpty => "No call attempts yet",
+        AttemptLog => "Log a call attempt",
+        AttemptOutcome => "Outcome",
+        OutcomeReached => "Reached",
+        OutcomeNoAnswer => "No answer",
+        OutcomeBusy => "Busy",
+        OutcomeWrongNumber => "Wrong number",
+        SettingsStorage => "Storage on this device",
+        StorageUsage => "Space used",
+        StorageOf => "of",
+        StoragePersisted => {
+            "Persistent storage is on: the browser will not clear the app's data by itself"
+        }
+        StorageNotPersisted => {
+            "Persistent storage is off: when the device runs short, the browser may clear unsynced data"
+        }
+        StoragePersistAsk => "Ask for persistent storage",
+        StoragePersistRefused => {
+            "The browser declined for now. Installing the app to the home screen usually helps."
+        }
+        StorageUnknown => "This browser does not report storage use",
+        KindCustomer => "customer",
+        KindVehicle => "vehicle",
+        KindServiceVisit => "service visit",
+        KindCallbackTask => "callback task",
+        KindCallScript => "call script",
+        KindComplaint => "complaint",
+        KindLead => "lead",
+        KindTestDrive => "test drive",
+        KindAppointment => "appointment",
+        KindCallAttempt => "call attempt",
+        KindCallbackRecord => "callback record",
+        KindComplaintStep => "complaint step",
+        KindLeadActivity => "lead activity",
+        KindSignature => "signature",
+        KindAuditEntry => "audit entry",
     })
 }

@@ -4,6 +4,7 @@
 //! key is missing in either.
 
 mod en;
+pub mod format;
 mod zh_cn;
 
 use crate::storage::local;
@@ -153,6 +154,7 @@ keys! {
     NotFoundTitle, NotFoundBody, NoAccessTitle, NoAccessBody, BackHome,
     SettingsTitle, SettingsLanguageHint, SettingsVersion, SettingsVersionUnknown,
     SettingsAccount, SessionExpired,
+    ErrStorageFull, ErrInvalidChange, ErrDeviceStorage, ErrSyncTimeout, SyncOpening, SyncSyncing, SyncUpToDate, SyncPending, SyncOldest, SyncLast, SyncFailed, SyncRetryAt, SyncNeedsAttention, SyncConflicts, SyncNow, SyncPageTitle, SyncLeaderThis, SyncLeaderOther, SyncPendingHeading, SyncPendingEmpty, SyncAcked, AttentionHeading, AttentionEmpty, AttentionIntro, AttentionReason, AttentionRetry, AttentionDismiss, AttentionDismissConfirm, RejectForbidden, RejectNotFound, RejectAlreadyExists, RejectDeleted, RejectIllegalTransition, RejectStaleTransition, RejectClockAhead, RejectInvalid, ConflictsTitle, ConflictsIntro, ConflictsEmpty, ConflictKeep, ConflictCombine, ConflictCombineSave, ConflictShown, ConflictResolved, CustomersEmpty, CustomerNew, CustomerName, CustomerPhone, CustomerNote, CustomerSave, CustomerSaved, CustomerNotFound, CustomerConflict, CustomerBack, ErrNameRequired, ErrBadPhone, AttemptsHeading, AttemptsEmpty, AttemptLog, AttemptOutcome, OutcomeReached, OutcomeNoAnswer, OutcomeBusy, OutcomeWrongNumber, SettingsStorage, StorageUsage, StorageOf, StoragePersisted, StorageNotPersisted, StoragePersistAsk, StoragePersistRefused, StorageUnknown, KindCustomer, KindVehicle, KindServiceVisit, KindCallbackTask, KindCallScript, KindComplaint, KindLead, KindTestDrive, KindAppointment, KindCallAttempt, KindCallbackRecord, KindComplaintStep, KindLeadActivity, KindSignature, KindAuditEntry,
 }
 
 impl Key {
@@ -202,6 +204,64 @@ impl Key {
             R::StoreManager => Key::RoleStoreManager,
             R::GroupManager => Key::RoleGroupManager,
         }
+    }
+
+    /// The name of a kind of record.
+    pub fn kind(kind: huifang_core::sync::RecordKind) -> Key {
+        use huifang_core::sync::RecordKind as K;
+        match kind {
+            K::Customer => Key::KindCustomer,
+            K::Vehicle => Key::KindVehicle,
+            K::ServiceVisit => Key::KindServiceVisit,
+            K::CallbackTask => Key::KindCallbackTask,
+            K::CallScript => Key::KindCallScript,
+            K::Complaint => Key::KindComplaint,
+            K::Lead => Key::KindLead,
+            K::TestDrive => Key::KindTestDrive,
+            K::Appointment => Key::KindAppointment,
+            K::CallAttempt => Key::KindCallAttempt,
+            K::CallbackRecord => Key::KindCallbackRecord,
+            K::ComplaintStep => Key::KindComplaintStep,
+            K::LeadActivity => Key::KindLeadActivity,
+            K::Signature => Key::KindSignature,
+            K::AuditEntry => Key::KindAuditEntry,
+        }
+    }
+
+    /// Why the server refused a change.
+    pub fn reject(code: huifang_core::sync::RejectCode) -> Key {
+        use huifang_core::sync::RejectCode as R;
+        match code {
+            R::Forbidden => Key::RejectForbidden,
+            R::NotFound => Key::RejectNotFound,
+            R::AlreadyExists => Key::RejectAlreadyExists,
+            R::Deleted => Key::RejectDeleted,
+            R::IllegalTransition => Key::RejectIllegalTransition,
+            R::StaleTransition => Key::RejectStaleTransition,
+            R::ClockAhead => Key::RejectClockAhead,
+            R::Invalid => Key::RejectInvalid,
+        }
+    }
+
+    pub fn outcome(outcome: crate::model::Outcome) -> Key {
+        use crate::model::Outcome as O;
+        match outcome {
+            O::Reached => Key::OutcomeReached,
+            O::NoAnswer => Key::OutcomeNoAnswer,
+            O::Busy => Key::OutcomeBusy,
+            O::WrongNumber => Key::OutcomeWrongNumber,
+        }
+    }
+
+    /// The label of a customer field (conflicts name the field).
+    pub fn customer_field(field: &str) -> Option<Key> {
+        use crate::model::field;
+        Some(match field {
+            field::NAME => Key::CustomerName,
+            field::PHONE => Key::CustomerPhone,
+            field::NOTE => Key::CustomerNote,
+            _ => return None,
+        })
     }
 
     /// The message for an error code the server sent.
@@ -276,5 +336,10 @@ mod tests {
         for r in huifang_core::Role::ALL {
             assert!(Key::ALL.contains(&Key::role(r)));
         }
+        let kinds: std::collections::BTreeSet<_> = huifang_core::sync::RecordKind::ALL
+            .iter()
+            .map(|&k| Key::kind(k).name())
+            .collect();
+        assert_eq!(kinds.len(), huifang_core::sync::RecordKind::ALL.len());
     }
 }

@@ -1,11 +1,13 @@
 //! Device settings: language, the signed-in account, the app version, signing out.
 
 use crate::components::lang_switch::LangSwitch;
+use crate::i18n::format::bytes;
 use crate::i18n::{I18n, Key};
 use crate::session::Session;
 use crate::sync::connectivity::Connectivity;
-use crate::sync::service_worker;
+use crate::sync::{browser, service_worker};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 #[component]
 pub fn Settings() -> impl IntoView {
@@ -47,6 +49,7 @@ pub fn Settings() -> impl IntoView {
                         }
                     })
             }}
+            <StorageSection/>
             <h2>{move || i18n.t(Key::SettingsVersion)}</h2>
             <p data-testid="app-version">
                 {env!("CARGO_PKG_VERSION")} " · "
@@ -57,5 +60,67 @@ pub fn Settings() -> impl IntoView {
             </p>
             <button class="danger" on:click=sign_out>{move || i18n.t(Key::SignOut)}</button>
         </section>
+    }
+}
+
+/// Usage against quota, and persistent storage (DESIGN.md "Storage in the browser").
+#[component]
+fn StorageSection() -> impl IntoView {
+    let i18n = I18n::use_context();
+    let asked = RwSignal::new(0u32);
+    let refused = RwSignal::new(false);
+    let state = LocalResource::new(move || {
+        asked.track();
+        browser::storage()
+    });
+    let ask = move |_| {
+        spawn_local(async move {
+            match browser::persist().await {
+                Ok(granted) => refused.set(!granted),
+                Err(e) => {
+                    leptos::logging::warn!("persist() failed: {e}");
+                    refused.set(true);
+                }
+            }
+            asked.update(|n| *n += 1);
+        });
+    };
+    view! {
+        <h2>{move || i18n.t(Key::SettingsStorage)}</h2>
+        {move || {
+            state
+                .get()
+                .map(|read| match read {
+                    Ok(s) => {
+                        let usage = match (s.usage, s.quota) {
+                            (Some(u), Some(q)) => {
+                                format!("{} / {} ({:.1}%)", bytes(u), bytes(q), if q > 0.0 { u / q * 100.0 } else { 0.0 })
+                            }
+                            _ => i18n.t(Key::StorageUnknown).to_owned(),
+                        };
+                        let persisted = s.persisted == Some(true);
+                        view! {
+                            <dl class="facts">
+                                <dt>{move || i18n.t(Key::StorageUsage)}</dt>
+                                <dd data-testid="storage-usage">{usage}</dd>
+                            </dl>
+                            <p data-testid="storage-persisted" data-persisted=persisted.to_string()>
+                                {move || i18n.t(if persisted { Key::StoragePersisted } else { Key::StorageNotPersisted })}
+                            </p>
+                            {(!persisted)
+                                .then(|| {
+                                    view! {
+                                        <button class="secondary" on:click=ask>
+                                            {move || i18n.t(Key::StoragePersistAsk)}
+                                        </button>
+                                    }
+                                })}
+                        }
+                            .into_any()
+                    }
+                    Err(e) => view! { <p class="error" title=e.to_string()>{i18n.t(Key::StorageUnknown)}</p> }.into_any(),
+                })
+        }}
+        {move || refused.get().then(|| view! { <p class="hint">{i18n.t(Key::StoragePersistRefused)}</p> })}
     }
 }

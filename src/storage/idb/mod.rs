@@ -17,6 +17,7 @@ mod blobs;
 mod codec;
 mod commit;
 mod error;
+mod floor;
 mod open;
 pub mod schema;
 mod tx;

@@ -1,0 +1,481 @@
+//! Customers (客户档案): the list, a new customer, and one customer's page with its phone,
+//! note and call attempts — everything saved on the device first and synced after. (The
+//! care agent's day adds vehicles, visits, callbacks and the DMS import.)
+
+use crate::directory::People;
+use crate::i18n::format::date_time;
+use crate::i18n::{I18n, Key};
+use crate::model::{self, Attempt, Customer, CustomerError, Outcome, field};
+use crate::routes::section::SectionPage;
+use crate::sync::engine::EngineError;
+use crate::sync::{ReadError, Sync};
+use crate::unsaved::use_unsaved_guard;
+use huifang_core::sync::{Hlc, RecordId, RecordKind};
+use huifang_core::{Role, Section};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+
+fn customer_error_key(e: CustomerError) -> Key {
+    match e {
+        CustomerError::NameRequired => Key::ErrNameRequired,
+        CustomerError::BadPhone => Key::ErrBadPhone,
+    }
+}
+
+/// A failure to show under a form: the message, and the detail for whoever helps.
+#[component]
+fn ErrorLine(key: Key, detail: String) -> impl IntoView {
+    let i18n = I18n::use_context();
+    view! {
+        <p class="error" role="alert" data-testid="form-error" title=detail>
+            {move || i18n.t(key)}
+        </p>
+    }
+}
+
+fn read_error(e: ReadError) -> AnyView {
+    view! { <ErrorLine key=e.key detail=e.detail/> }.into_any()
+}
+
+#[component]
+pub fn CustomersPage(role: Role) -> impl IntoView {
+    let i18n = I18n::use_context();
+    if !Section::Customers.visible_to(role) {
+        return view! { <SectionPage section=Section::Customers role=role/> }.into_any();
+    }
+    let Some(sync) = Sync::use_context() else {
+        return ().into_any();
+    };
+    let customers = sync.resource(|engine| async move {
+        let records = engine.records().await?;
+        Ok(Customer::all(&records))
+    });
+    view! {
+        <section class="card" data-section="/customers">
+            <h1>{move || i18n.t(Key::NavCustomers)}</h1>
+            <NewCustomer/>
+            {move || {
+                    customers
+                        .get()
+                        .map(|read| match read {
+                            None => view! { <p>{move || i18n.t(Key::SyncOpening)}</p> }.into_any(),
+                            Some(Err(e)) => read_error(e),
+                            Some(Ok(list)) if list.is_empty() => {
+                                view! { <p class="hint">{move || i18n.t(Key::CustomersEmpty)}</p> }
+                                    .into_any()
+                            }
+                            Some(Ok(list)) => {
+                                view! {
+                                    <ul class="rows" data-testid="customer-list">
+                                        {list
+                                            .into_iter()
+                                            .map(|c| {
+                                                let conflicted = !c.conflicted.is_empty();
+                                                view! {
+                                                    <li data-testid="customer-row">
+                                                        <A href=format!("/customers/{}", c.id)>
+                                                            <strong>{c.name.clone()}</strong>
+                                                        </A>
+                                                        " " <span class="muted">{c.phone.clone()}</span>
+                                                        {conflicted
+                                                            .then(|| {
+                                                                view! {
+                                                                    " "
+                                                                    <span class="pill attention">
+                                                                        {move || i18n.t(Key::SyncConflicts)}
+                                                                    </span>
+                                                                }
+                                                            })}
+                                                    </li>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </ul>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn NewCustomer() -> impl IntoView {
+    let i18n = I18n::use_context();
+    let name = RwSignal::new(String::new());
+    let phone = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<(Key, String)>);
+    let saved = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    use_unsaved_guard(move || !name.get().is_empty() || !phone.get().is_empty());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(engine) = Sync::use_context().and_then(|s| s.engine()) else {
+            return;
+        };
+        let (n, p) = (name.get_untracked(), phone.get_untracked());
+        // Checked before anything is saved; the input stays until it is.
+        let op = match model::new_customer(engine.user(), &n, &p) {
+            Ok(op) => op,
+            Err(e) => {
+                error.set(Some((customer_error_key(e), e.to_string())));
+                return;
+            }
+        };
+        busy.set(true);
+        spawn_local(async move {
+            match engine.create(RecordKind::Customer, move |_| op).await {
+                Ok(_) => {
+                    name.set(String::new());
+                    phone.set(String::new());
+                    error.set(None);
+                    saved.set(true);
+                }
+                Err(e) => error.set(Some((e.key(), e.to_string()))),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="inline-form" on:submit=submit novalidate=true data-testid="new-customer">
+            <h2>{move || i18n.t(Key::CustomerNew)}</h2>
+            <div class="row">
+                <label class="field">
+                    <span class="label-text">{move || i18n.t(Key::CustomerName)}</span>
+                    <input
+                        type="text"
+                        prop:value=move || name.get()
+                        on:input=move |ev| {
+                            saved.set(false);
+                            name.set(event_target_value(&ev));
+                        }
+                    />
+                </label>
+                <label class="field">
+                    <span class="label-text">{move || i18n.t(Key::CustomerPhone)}</span>
+                    <input
+                        type="tel"
+                        inputmode="tel"
+                        prop:value=move || phone.get()
+                        on:input=move |ev| {
+                            saved.set(false);
+                            phone.set(event_target_value(&ev));
+                        }
+                    />
+                </label>
+            </div>
+            {move || error.get().map(|(key, detail)| view! { <ErrorLine key=key detail=detail/> })}
+            {move || {
+                saved
+                    .get()
+                    .then(|| view! { <p class="ok" role="status">{move || i18n.t(Key::CustomerSaved)}</p> })
+            }}
+            <button type="submit" class="primary" disabled=move || busy.get()>
+                {move || i18n.t(Key::CustomerNew)}
+            </button>
+        </form>
+    }
+}
+
+/// What the customer page can show; the detail is built once and then follows the record,
+/// so a sync arriving while someone types never rebuilds the form under their fingers.
+#[derive(Debug, Clone, PartialEq)]
+enum Shape {
+    Loading,
+    Failed(ReadError),
+    Missing,
+    Present,
+}
+
+#[component]
+pub fn CustomerPage(role: Role) -> impl IntoView {
+    let i18n = I18n::use_context();
+    if !Section::Customers.visible_to(role) {
+        return view! { <SectionPage section=Section::Customers role=role/> }.into_any();
+    }
+    let Some(sync) = Sync::use_context() else {
+        return ().into_any();
+    };
+    let params = use_params_map();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|s| uuid::Uuid::parse_str(&s).ok())
+            .map(RecordId)
+    };
+    let data = sync.resource(move |engine| {
+        let id = id();
+        async move {
+            let Some(id) = id else { return Ok(None) };
+            let records = engine.records().await?;
+            let customer = records
+                .iter()
+                .find(|r| r.id() == id)
+                .and_then(Customer::from_record);
+            Ok(customer.map(|c| {
+                let attempts = Attempt::of(&records, id);
+                (c, attempts)
+            }))
+        }
+    });
+    let shape = Memo::new(move |_| match data.get() {
+        None | Some(None) => Shape::Loading,
+        Some(Some(Err(e))) => Shape::Failed(e),
+        Some(Some(Ok(None))) => Shape::Missing,
+        Some(Some(Ok(Some(_)))) => Shape::Present,
+    });
+    let customer = Memo::new(move |_| match data.get() {
+        Some(Some(Ok(Some((c, _))))) => Some(c),
+        _ => None,
+    });
+    let attempts = Memo::new(move |_| match data.get() {
+        Some(Some(Ok(Some((_, a))))) => a,
+        _ => Vec::new(),
+    });
+    view! {
+        <section class="card" data-section="/customers">
+            <A href="/customers">{move || i18n.t(Key::CustomerBack)}</A>
+            {move || match shape.get() {
+                Shape::Loading => view! { <p>{move || i18n.t(Key::SyncOpening)}</p> }.into_any(),
+                Shape::Failed(e) => read_error(e),
+                Shape::Missing => {
+                    view! {
+                        <p data-testid="customer-missing">{move || i18n.t(Key::CustomerNotFound)}</p>
+                    }
+                        .into_any()
+                }
+                Shape::Present => {
+                    match customer.get_untracked() {
+                        Some(c) => {
+                            view! { <CustomerDetail id=c.id customer=customer attempts=attempts/> }
+                                .into_any()
+                        }
+                        None => ().into_any(),
+                    }
+                }
+            }}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn CustomerDetail(
+    id: RecordId,
+    customer: Memo<Option<Customer>>,
+    attempts: Memo<Vec<Attempt>>,
+) -> impl IntoView {
+    let i18n = I18n::use_context();
+    let people = People::use_context();
+    let field_of = move |f: &'static str| {
+        Signal::derive(move || {
+            customer.with(|c| {
+                c.as_ref()
+                    .map(|c| {
+                        let value = match f {
+                            field::PHONE => c.phone.clone(),
+                            field::NOTE => c.note.clone(),
+                            _ => c.name.clone(),
+                        };
+                        (value, c.stamps.get(f).copied())
+                    })
+                    .unwrap_or_default()
+            })
+        })
+    };
+    view! {
+        <h1 data-testid="customer-name">
+            {move || customer.with(|c| c.as_ref().map(|c| c.name.clone()).unwrap_or_default())}
+        </h1>
+        {move || {
+            customer
+                .with(|c| c.as_ref().is_some_and(|c| !c.conflicted.is_empty()))
+                .then(|| {
+                    view! {
+                        <p class="notice" data-testid="customer-conflict">
+                            <A href="/conflicts">{move || i18n.t(Key::CustomerConflict)}</A>
+                        </p>
+                    }
+                })
+        }}
+        <FieldEditor id=id field=field::PHONE label=Key::CustomerPhone current=field_of(field::PHONE) multiline=false/>
+        <FieldEditor id=id field=field::NOTE label=Key::CustomerNote current=field_of(field::NOTE) multiline=true/>
+        <h2>{move || i18n.t(Key::AttemptsHeading)}</h2>
+        <LogAttempt customer=id/>
+        {move || {
+            let list = attempts.get();
+            if list.is_empty() {
+                view! { <p class="hint">{move || i18n.t(Key::AttemptsEmpty)}</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="rows" data-testid="attempts">
+                        {list
+                            .into_iter()
+                            .map(|a| {
+                                let when = date_time(i18n.lang(), a.at_ms);
+                                let who = people.name(&a.by);
+                                view! {
+                                    <li data-testid="attempt">
+                                        {when} " · " {who} " · "
+                                        {move || a.outcome.map(|o| i18n.t(Key::outcome(o))).unwrap_or("?")}
+                                    </li>
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                }
+                    .into_any()
+            }
+        }}
+    }
+}
+
+/// Edits one field. The base sent with the change is the stamp of the value shown when the
+/// person began typing: if someone else changed it meanwhile, the server sees both. While a
+/// draft exists, changes arriving from sync do not replace what is being typed.
+#[component]
+fn FieldEditor(
+    id: RecordId,
+    field: &'static str,
+    label: Key,
+    current: Signal<(String, Option<Hlc>)>,
+    multiline: bool,
+) -> impl IntoView {
+    let i18n = I18n::use_context();
+    let draft = RwSignal::new(None::<(String, Option<Hlc>)>);
+    let error = RwSignal::new(None::<(Key, String)>);
+    let saved = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    use_unsaved_guard(move || draft.get().is_some());
+    let text = move || {
+        draft
+            .get()
+            .map(|(t, _)| t)
+            .unwrap_or_else(|| current.get().0)
+    };
+    let on_input = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        saved.set(false);
+        draft.update(|d| match d {
+            Some((t, _)) => *t = value,
+            None => *d = Some((value, current.get_untracked().1)),
+        });
+    };
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some((value, base)) = draft.get_untracked() else {
+            return;
+        };
+        if field == field::PHONE
+            && let Err(e) = model::check_phone(&value)
+        {
+            error.set(Some((customer_error_key(e), e.to_string())));
+            return;
+        }
+        let Some(engine) = Sync::use_context().and_then(|s| s.engine()) else {
+            return;
+        };
+        busy.set(true);
+        spawn_local(async move {
+            let result: Result<_, EngineError> = engine
+                .write(RecordKind::Customer, id, Customer::edit(field, value, base))
+                .await;
+            match result {
+                Ok(_) => {
+                    error.set(None);
+                    saved.set(true);
+                    draft.set(None);
+                }
+                // The draft stays in the form: nothing typed is lost.
+                Err(e) => error.set(Some((e.key(), e.to_string()))),
+            }
+            busy.set(false);
+        });
+    };
+    let input = if multiline {
+        view! { <textarea rows="4" prop:value=text on:input=on_input></textarea> }.into_any()
+    } else {
+        view! { <input type="tel" inputmode="tel" prop:value=text on:input=on_input/> }.into_any()
+    };
+    view! {
+        <form class="field-editor" on:submit=save novalidate=true data-field=field>
+            <label class="field">
+                <span class="label-text">{move || i18n.t(label)}</span>
+                {input}
+            </label>
+            {move || error.get().map(|(key, detail)| view! { <ErrorLine key=key detail=detail/> })}
+            {move || {
+                saved
+                    .get()
+                    .then(|| view! { <p class="ok" role="status">{move || i18n.t(Key::CustomerSaved)}</p> })
+            }}
+            <button
+                type="submit"
+                class="secondary"
+                disabled=move || busy.get() || draft.get().is_none()
+            >
+                {move || format!("{} {}", i18n.t(Key::CustomerSave), i18n.t(label))}
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn LogAttempt(customer: RecordId) -> impl IntoView {
+    let i18n = I18n::use_context();
+    let outcome = RwSignal::new(Outcome::NoAnswer);
+    let error = RwSignal::new(None::<(Key, String)>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(engine) = Sync::use_context().and_then(|s| s.engine()) else {
+            return;
+        };
+        let chosen = outcome.get_untracked();
+        busy.set(true);
+        spawn_local(async move {
+            match engine
+                .create(RecordKind::CallAttempt, |user| {
+                    Attempt::log(user, customer, chosen)
+                })
+                .await
+            {
+                Ok(_) => error.set(None),
+                Err(e) => error.set(Some((e.key(), e.to_string()))),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <form class="inline-form" on:submit=submit novalidate=true data-testid="log-attempt">
+            <label class="field">
+                <span class="label-text">{move || i18n.t(Key::AttemptOutcome)}</span>
+                <select on:change=move |ev| {
+                    if let Some(o) = Outcome::parse(&event_target_value(&ev)) {
+                        outcome.set(o);
+                    }
+                }>
+                    {Outcome::ALL
+                        .into_iter()
+                        .map(|o| {
+                            view! {
+                                <option value=o.as_str() selected=move || outcome.get() == o>
+                                    {move || i18n.t(Key::outcome(o))}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            {move || error.get().map(|(key, detail)| view! { <ErrorLine key=key detail=detail/> })}
+            <button type="submit" class="primary" disabled=move || busy.get()>
+                {move || i18n.t(Key::AttemptLog)}
+            </button>
+        </form>
+    }
+}

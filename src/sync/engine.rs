@@ -1,0 +1,712 @@
+//! The app's sync engine (DESIGN.md "The sync loop"): the core's [`Replica`] over the
+//! IndexedDB store, shared by every tab of the signed-in user.
+//!
+//! - **Writes** from any tab take the user's Web Lock `huifang-db-<user>`, reload the
+//!   bookkeeping, and commit the change with its outbox entry in one transaction. So two tabs
+//!   never hand out the same sequence number, and "saved" means on disk.
+//! - **The loop** runs in one tab only: the one holding `huifang-sync-<user>` (the others wait
+//!   in the lock's queue and take over when that tab closes). It runs on start, on `online`,
+//!   shortly after each write (any tab's: a BroadcastChannel carries it), and periodically;
+//!   failures back off exponentially with jitter; a watchdog bounds every run, so a hung
+//!   request can never leave the queue stuck.
+//! - **Status**: each tab reads its counts (pending, oldest, needs attention, conflicts) from
+//!   the store; the syncing tab broadcasts the last sync and the last error to the others.
+
+use super::browser::{self, LockGuard};
+use super::transport::{self, ApiClientError};
+use crate::i18n::Key;
+use crate::storage::idb::{IdbClientStore, IdbError, database_name};
+use crate::storage::local;
+use futures::channel::mpsc;
+use futures::future::{Either, select};
+use futures::{FutureExt, StreamExt};
+use gloo_timers::future::TimeoutFuture;
+use huifang_core::UserProfile;
+use huifang_core::sync::{
+    ClientId, Conflict, Mutation, MutationId, NeedsAttention, Op, PendingMutation, PullResponse,
+    PushResponse, Record, RecordId, RecordKind, Replica, ReplicaError, StampPolicy, StateMachines,
+    UserCtx,
+};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use serde::{Deserialize, Serialize};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+/// Mutations per push request (well under the server's body limit).
+pub const PUSH_BATCH: usize = 200;
+/// Changes per pull page.
+pub const PULL_LIMIT: u32 = 500;
+/// How soon after a write the loop runs (writes in quick succession go in one push).
+const SOON_AFTER_WRITE_MS: u32 = 400;
+/// How often the loop runs with nothing to trigger it (others' changes arrive this way).
+const PERIODIC_MS: u32 = 30_000;
+/// How long a tab lets other tabs' news settle before it re-reads.
+const REFRESH_SETTLE_MS: u32 = 200;
+/// The watchdog: a run taking longer than this is abandoned and retried with backoff.
+const RUN_TIMEOUT_MS: u32 = 60_000;
+/// Backoff after failures: `BACKOFF_BASE_MS * 2^(n-1)`, at most `BACKOFF_MAX_MS`, times a
+/// random factor in [0.5, 1) so tablets that lost the server together do not return together.
+const BACKOFF_BASE_MS: f64 = 1_000.0;
+const BACKOFF_MAX_MS: f64 = 60_000.0;
+
+type Rep = Replica<IdbClientStore>;
+type OnMessage = Closure<dyn FnMut(web_sys::MessageEvent)>;
+type OnEvent = Closure<dyn FnMut(web_sys::Event)>;
+
+/// Why a sync run or a local change failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Replica(#[from] ReplicaError<IdbError>),
+    #[error(transparent)]
+    Api(#[from] ApiClientError),
+    #[error(transparent)]
+    Browser(#[from] browser::BrowserError),
+    #[error("the sync took longer than {0} s and was abandoned; it is retried")]
+    Timeout(u32),
+    #[error("the server did not answer for every pushed change")]
+    IncompleteAnswer,
+}
+
+impl EngineError {
+    /// The message for the person.
+    pub fn key(&self) -> Key {
+        match self {
+            EngineError::Replica(ReplicaError::Store(e)) if e.is_quota_exceeded() => {
+                Key::ErrStorageFull
+            }
+            EngineError::Replica(ReplicaError::Forbidden(_)) => Key::ErrForbidden,
+            EngineError::Replica(ReplicaError::Invalid(_)) => Key::ErrInvalidChange,
+            EngineError::Replica(_) | EngineError::Browser(_) => Key::ErrDeviceStorage,
+            EngineError::Api(e) => e.key(),
+            EngineError::Timeout(_) => Key::ErrSyncTimeout,
+            EngineError::IncompleteAnswer => Key::ErrUnexpected,
+        }
+    }
+
+    pub fn is_quota_exceeded(&self) -> bool {
+        matches!(self, EngineError::Replica(ReplicaError::Store(e)) if e.is_quota_exceeded())
+    }
+}
+
+/// A failure the person sees, with when the loop tries again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    /// `Key::name()` of the message (so it crosses the BroadcastChannel).
+    pub key: String,
+    pub detail: String,
+    pub retry_at_ms: Option<i64>,
+}
+
+impl Failure {
+    pub fn message_key(&self) -> Key {
+        Key::ALL
+            .iter()
+            .copied()
+            .find(|k| k.name() == self.key)
+            .unwrap_or(Key::ErrUnexpected)
+    }
+}
+
+/// What the top bar shows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SyncStatus {
+    /// The device database is open and the engine runs.
+    pub ready: bool,
+    /// Opening the device database failed: nothing can be saved (shown loudly).
+    pub open_error: Option<Failure>,
+    /// This tab runs the loop.
+    pub leader: bool,
+    pub syncing: bool,
+    /// Completed runs of this tab's loop.
+    pub runs: u64,
+    pub pending: usize,
+    /// Server-corrected time of the oldest change not yet confirmed.
+    pub oldest_pending_ms: Option<i64>,
+    pub attention: usize,
+    pub conflicts: usize,
+    pub last_sync_ms: Option<i64>,
+    pub error: Option<Failure>,
+    /// This tab's last successful run: how long it took, what it moved.
+    pub last_run: Option<RunStats>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct RunStats {
+    pub ms: f64,
+    pub pushed: usize,
+    pub pulled: usize,
+}
+
+/// What the tabs of one user tell each other.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Message {
+    /// A tab saved a change: the syncing tab pushes it soon, the others re-read.
+    Wrote,
+    /// The syncing tab finished a run (or failed one).
+    Synced {
+        last_sync_ms: Option<i64>,
+        error: Option<Failure>,
+        changed: bool,
+    },
+}
+
+/// The local clock.
+pub fn now_ms() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// A monotonic clock with sub-millisecond resolution, for measuring.
+pub fn precise_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or_else(js_sys::Date::now)
+}
+
+fn fresh_client_id() -> ClientId {
+    let mut random = [0u8; 10];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .and_then(|c| c.get_random_values_with_u8_array(&mut random).ok())
+        .is_some();
+    if !filled {
+        for b in &mut random {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    ClientId::new_v7(u64::try_from(now_ms()).unwrap_or(0), random)
+}
+
+/// The core's view of the signed-in user (the server builds the same from the session).
+pub fn user_ctx(user: &UserProfile) -> UserCtx {
+    UserCtx {
+        user: user.id.clone(),
+        role: user.role,
+        store: user.store_id.clone(),
+    }
+}
+
+struct Inner {
+    user: UserCtx,
+    replica: futures::lock::Mutex<Rep>,
+    db_lock: String,
+    sync_lock: String,
+    last_sync_key: String,
+    status: RwSignal<SyncStatus>,
+    /// Bumped whenever the records may have changed; pages re-read on it.
+    changes: RwSignal<u64>,
+    kick: mpsc::UnboundedSender<()>,
+    channel: Option<web_sys::BroadcastChannel>,
+    stopped: Cell<bool>,
+    refresh_scheduled: Cell<bool>,
+    refresh_conflicts: Cell<bool>,
+    leadership: RefCell<Option<LockGuard>>,
+    // Held so the handlers live as long as the engine.
+    _listeners: RefCell<Vec<OnMessage>>,
+    _online: RefCell<Option<OnEvent>>,
+}
+
+/// The signed-in user's engine. Cheap to clone (one per tab).
+#[derive(Clone)]
+pub struct SyncEngine {
+    inner: Rc<Inner>,
+}
+
+impl SyncEngine {
+    /// Opens the user's device database and starts the engine (and, when this tab gets the
+    /// user's sync lock, the loop).
+    pub async fn start(
+        user: &UserProfile,
+        status: RwSignal<SyncStatus>,
+        changes: RwSignal<u64>,
+    ) -> Result<SyncEngine, EngineError> {
+        let ctx = user_ctx(user);
+        let store = IdbClientStore::open(&database_name(&user.id))
+            .await
+            .map_err(ReplicaError::Store)?;
+        let replica = Replica::open(
+            store,
+            ctx.clone(),
+            fresh_client_id(),
+            StateMachines::standard(),
+            StampPolicy::default(),
+        )
+        .await?;
+        let (kick, triggers) = mpsc::unbounded();
+        let channel = match web_sys::BroadcastChannel::new(&format!("huifang-sync-{}", user.id.0)) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                leptos::logging::warn!(
+                    "no BroadcastChannel; other tabs refresh on their own: {e:?}"
+                );
+                None
+            }
+        };
+        let last_sync_key = format!("huifang.sync.last.{}", user.id.0);
+        let last_sync_ms = local::read::<i64>(&last_sync_key).ok().flatten();
+        let engine = SyncEngine {
+            inner: Rc::new(Inner {
+                db_lock: format!("huifang-db-{}", user.id.0),
+                sync_lock: format!("huifang-sync-{}", user.id.0),
+                last_sync_key,
+                user: ctx,
+                replica: futures::lock::Mutex::new(replica),
+                status,
+                changes,
+                kick,
+                channel,
+                stopped: Cell::new(false),
+                refresh_scheduled: Cell::new(false),
+                refresh_conflicts: Cell::new(false),
+                leadership: RefCell::new(None),
+                _listeners: RefCell::new(Vec::new()),
+                _online: RefCell::new(None),
+            }),
+        };
+        status.update(|s| {
+            s.ready = true;
+            s.open_error = None;
+            s.last_sync_ms = last_sync_ms;
+        });
+        engine.listen();
+        engine.refresh(true).await;
+        let leader = engine.clone();
+        spawn_local(async move { leader.lead(triggers).await });
+        Ok(engine)
+    }
+
+    /// Stops the engine (sign-out, or the shell going away): lets another tab take the loop.
+    pub fn stop(&self) {
+        self.inner.stopped.set(true);
+        self.inner.leadership.borrow_mut().take();
+        if let Some(channel) = &self.inner.channel {
+            channel.set_onmessage(None);
+            channel.close();
+        }
+        if let Some(w) = web_sys::window()
+            && let Some(online) = self.inner._online.borrow().as_ref()
+        {
+            let _ =
+                w.remove_event_listener_with_callback("online", online.as_ref().unchecked_ref());
+        }
+        self.inner.kick.close_channel();
+    }
+
+    pub fn user(&self) -> &UserCtx {
+        &self.inner.user
+    }
+
+    /// Runs the loop now (the "sync now" button), whatever the backoff said.
+    pub fn sync_now(&self) {
+        if self.inner.status.get_untracked().leader {
+            let _ = self.inner.kick.unbounded_send(());
+        } else {
+            self.post(&Message::Wrote);
+        }
+    }
+
+    fn listen(&self) {
+        if let Some(channel) = &self.inner.channel {
+            let engine = Rc::downgrade(&self.inner);
+            let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(
+                move |event: web_sys::MessageEvent| {
+                    let Some(inner) = engine.upgrade() else {
+                        return;
+                    };
+                    let Some(text) = event.data().as_string() else {
+                        return;
+                    };
+                    match serde_json::from_str::<Message>(&text) {
+                        Ok(message) => SyncEngine { inner }.on_message(message),
+                        Err(e) => leptos::logging::warn!("unreadable tab message: {e}"),
+                    }
+                },
+            );
+            channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            self.inner._listeners.borrow_mut().push(on_message);
+        }
+        if let Some(w) = web_sys::window() {
+            let kick = self.inner.kick.clone();
+            let online = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+                let _ = kick.unbounded_send(());
+            });
+            if w.add_event_listener_with_callback("online", online.as_ref().unchecked_ref())
+                .is_ok()
+            {
+                *self.inner._online.borrow_mut() = Some(online);
+            }
+        }
+    }
+
+    fn on_message(&self, message: Message) {
+        match message {
+            Message::Wrote => {
+                if self.inner.status.get_untracked().leader {
+                    let _ = self.inner.kick.unbounded_send(());
+                }
+                self.changed_elsewhere(false);
+            }
+            Message::Synced {
+                last_sync_ms,
+                error,
+                changed,
+            } => {
+                self.inner.status.update(|s| {
+                    s.last_sync_ms = last_sync_ms.or(s.last_sync_ms);
+                    s.error = error;
+                });
+                self.changed_elsewhere(changed);
+            }
+        }
+    }
+
+    /// Another tab changed the store: re-read, at most every `REFRESH_SETTLE_MS` (another
+    /// tab saving a thousand changes must not make this one read its outbox a thousand times).
+    fn changed_elsewhere(&self, conflicts_too: bool) {
+        if conflicts_too {
+            self.inner.refresh_conflicts.set(true);
+        }
+        if self.inner.refresh_scheduled.replace(true) {
+            return;
+        }
+        let this = self.clone();
+        spawn_local(async move {
+            TimeoutFuture::new(REFRESH_SETTLE_MS).await;
+            this.inner.refresh_scheduled.set(false);
+            let conflicts_too = this.inner.refresh_conflicts.replace(false);
+            this.inner.changes.update(|n| *n += 1);
+            this.refresh(conflicts_too).await;
+        });
+    }
+
+    fn post(&self, message: &Message) {
+        let Some(channel) = &self.inner.channel else {
+            return;
+        };
+        match serde_json::to_string(message) {
+            Ok(text) => {
+                if let Err(e) = channel.post_message(&JsValue::from_str(&text)) {
+                    leptos::logging::warn!("could not tell the other tabs: {e:?}");
+                }
+            }
+            Err(e) => leptos::logging::warn!("could not encode a tab message: {e}"),
+        }
+    }
+
+    /// Runs `f` on the replica holding the user's database lock, after reloading the
+    /// bookkeeping another tab may have advanced.
+    async fn locked<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut Rep) -> Result<T, ReplicaError<IdbError>>,
+    ) -> Result<T, EngineError> {
+        let _lock = browser::lock(&self.inner.db_lock).await?;
+        let mut replica = self.inner.replica.lock().await;
+        replica.reload().await?;
+        Ok(f(&mut replica).await?)
+    }
+
+    /// Reads from the replica (no lock: reads see committed transactions only).
+    async fn read<T>(
+        &self,
+        f: impl AsyncFnOnce(&Rep) -> Result<T, ReplicaError<IdbError>>,
+    ) -> Result<T, EngineError> {
+        let replica = self.inner.replica.lock().await;
+        Ok(f(&replica).await?)
+    }
+
+    // ---- Local changes -------------------------------------------------------------------
+
+    /// Saves a change to a record. When this returns `Ok`, the change is on disk and queued.
+    pub async fn write(
+        &self,
+        kind: RecordKind,
+        record: RecordId,
+        op: Op,
+    ) -> Result<Mutation, EngineError> {
+        // Only a change to a record in conflict can change the number of conflicts.
+        let had_conflicts = self
+            .record(record)
+            .await?
+            .as_ref()
+            .and_then(Record::as_entity)
+            .is_some_and(|e| !e.conflicts.is_empty());
+        let mutation = self
+            .locked(async |r| r.write(kind, record, op, now_ms()).await)
+            .await?;
+        self.after_write(&mutation, had_conflicts).await;
+        Ok(mutation)
+    }
+
+    /// Creates a record (entity or event) with a new id; returns the id.
+    pub async fn create(
+        &self,
+        kind: RecordKind,
+        op: impl FnOnce(&UserCtx) -> Op,
+    ) -> Result<RecordId, EngineError> {
+        let op = op(&self.inner.user);
+        let mutation = self
+            .locked(async |r| {
+                let id = r.new_record_id(now_ms());
+                r.write(kind, id, op, now_ms()).await
+            })
+            .await?;
+        self.after_write(&mutation, false).await;
+        Ok(mutation.record_id)
+    }
+
+    /// Makes a refused change again (see `Replica::retry`).
+    pub async fn retry(&self, id: MutationId) -> Result<(), EngineError> {
+        self.locked(async |r| r.retry(id, now_ms()).await.map(|_| ()))
+            .await?;
+        self.inner.changes.update(|n| *n += 1);
+        self.post(&Message::Wrote);
+        let _ = self.inner.kick.unbounded_send(());
+        self.refresh(false).await;
+        Ok(())
+    }
+
+    /// Lets a refused change go, after the person has seen it.
+    pub async fn dismiss(&self, id: MutationId) -> Result<(), EngineError> {
+        self.locked(async |r| r.dismiss(id).await).await?;
+        self.inner.changes.update(|n| *n += 1);
+        self.post(&Message::Wrote);
+        self.refresh(false).await;
+        Ok(())
+    }
+
+    /// After a local write: counts move by one without reading the outbox again (a tablet
+    /// saving many changes in a row stays fast); the other tabs and the loop hear of it.
+    async fn after_write(&self, mutation: &Mutation, had_conflicts: bool) {
+        self.inner.status.update(|s| {
+            s.pending += 1;
+            let at = mutation.hlc.wall_ms;
+            s.oldest_pending_ms = Some(s.oldest_pending_ms.map_or(at, |o| o.min(at)));
+        });
+        self.inner.changes.update(|n| *n += 1);
+        self.post(&Message::Wrote);
+        let _ = self.inner.kick.unbounded_send(());
+        if had_conflicts {
+            self.refresh(true).await;
+        }
+    }
+
+    // ---- Reads ---------------------------------------------------------------------------
+
+    pub async fn record(&self, id: RecordId) -> Result<Option<Record>, EngineError> {
+        self.read(async |r| r.record(id).await).await
+    }
+
+    /// Every record the user sees, tombstones left out.
+    pub async fn records(&self) -> Result<Vec<Record>, EngineError> {
+        let mut all = self.read(async |r| r.records().await).await?;
+        all.retain(|r| !r.is_deleted());
+        Ok(all)
+    }
+
+    pub async fn conflicts(&self) -> Result<Vec<Conflict>, EngineError> {
+        self.read(async |r| r.conflicts().await).await
+    }
+
+    pub async fn pending(&self) -> Result<Vec<PendingMutation>, EngineError> {
+        self.read(async |r| r.pending().await).await
+    }
+
+    pub async fn needs_attention(&self) -> Result<Vec<NeedsAttention>, EngineError> {
+        self.read(async |r| r.needs_attention().await).await
+    }
+
+    /// Re-reads the counts the top bar shows (conflicts only when asked: that reads every
+    /// record).
+    pub async fn refresh(&self, conflicts_too: bool) {
+        let counts = async {
+            let pending = self.pending().await?;
+            let attention = self.needs_attention().await?.len();
+            let conflicts = if conflicts_too {
+                Some(self.conflicts().await?.len())
+            } else {
+                None
+            };
+            Ok::<_, EngineError>((pending, attention, conflicts))
+        };
+        match counts.await {
+            Ok((pending, attention, conflicts)) => self.inner.status.update(|s| {
+                // Changes the server has confirmed are safe: they wait only for the pull
+                // that brings them back, and are not counted as "to upload".
+                let unconfirmed = pending.iter().filter(|p| p.acked_version.is_none());
+                s.pending = unconfirmed.clone().count();
+                s.oldest_pending_ms = unconfirmed.map(|p| p.mutation.hlc.wall_ms).min();
+                s.attention = attention;
+                if let Some(c) = conflicts {
+                    s.conflicts = c;
+                }
+            }),
+            Err(e) => leptos::logging::warn!("could not read the sync state: {e}"),
+        }
+    }
+
+    // ---- The loop ------------------------------------------------------------------------
+
+    async fn lead(self, mut triggers: mpsc::UnboundedReceiver<()>) {
+        let guard = match browser::lock(&self.inner.sync_lock).await {
+            Ok(guard) => guard,
+            Err(e) => {
+                self.fail(&EngineError::Browser(e), None);
+                return;
+            }
+        };
+        if self.inner.stopped.get() {
+            return; // dropping the guard hands the loop to the next tab
+        }
+        *self.inner.leadership.borrow_mut() = Some(guard);
+        self.inner.status.update(|s| s.leader = true);
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            let _ = root.set_attribute("data-sync-leader", "true");
+        }
+        let mut failures: u32 = 0;
+        while !self.inner.stopped.get() {
+            let delay = if online() {
+                match self.run_guarded().await {
+                    Ok(()) => {
+                        failures = 0;
+                        PERIODIC_MS
+                    }
+                    Err(e) => {
+                        failures = failures.saturating_add(1);
+                        let delay = backoff_ms(failures);
+                        self.fail(&e, Some(now_ms() + i64::from(delay)));
+                        delay
+                    }
+                }
+            } else {
+                PERIODIC_MS
+            };
+            // Wait for a trigger (a write, `online`, "sync now") or the delay — whichever
+            // comes first. The periodic wake-up is also what retries a stuck queue.
+            let woke = select(triggers.next(), TimeoutFuture::new(delay)).await;
+            if let Either::Left((None, _)) = woke {
+                break; // stopped
+            }
+            if matches!(woke, Either::Left(_)) {
+                // Let a burst of writes settle into one push.
+                TimeoutFuture::new(SOON_AFTER_WRITE_MS).await;
+                while let Some(Some(())) = triggers.next().now_or_never() {}
+            }
+        }
+    }
+
+    /// One run under the watchdog.
+    async fn run_guarded(&self) -> Result<(), EngineError> {
+        self.inner.status.update(|s| s.syncing = true);
+        let run = Box::pin(self.run_once());
+        let result = match select(run, TimeoutFuture::new(RUN_TIMEOUT_MS)).await {
+            Either::Left((result, _)) => result,
+            Either::Right(_) => Err(EngineError::Timeout(RUN_TIMEOUT_MS / 1000)),
+        };
+        self.inner.status.update(|s| {
+            s.syncing = false;
+            s.runs += 1;
+        });
+        result
+    }
+
+    /// Pushes the whole outbox, then pulls until the server has nothing more.
+    async fn run_once(&self) -> Result<(), EngineError> {
+        let started = precise_ms();
+        let mut stats = RunStats::default();
+        let mut changed = false;
+        let mut last_first: Option<MutationId> = None;
+        while let Some(request) = self
+            .locked(async |r| r.next_push_batch(PUSH_BATCH).await)
+            .await?
+        {
+            let first = request.mutations.first().map(|m| m.mutation_id);
+            if first.is_some() && first == last_first {
+                return Err(EngineError::IncompleteAnswer);
+            }
+            last_first = first;
+            stats.pushed += request.mutations.len();
+            let response: PushResponse = transport::post_json("/api/sync/push", &request).await?;
+            self.locked(async |r| r.on_push_response(response, now_ms()).await)
+                .await?;
+            changed = true;
+            // The top bar counts down as batches are confirmed.
+            self.refresh(false).await;
+        }
+        loop {
+            let request = self
+                .locked(async |r| Ok(r.pull_request(PULL_LIMIT)))
+                .await?;
+            let response: PullResponse = transport::get_json(&format!(
+                "/api/sync/pull?cursor={}&limit={}",
+                request.cursor, request.limit
+            ))
+            .await?;
+            stats.pulled += response.changes.len();
+            let applied = self
+                .locked(async |r| r.apply_pull(response, now_ms()).await)
+                .await?;
+            changed |= !applied.changed.is_empty();
+            if applied.stale || !applied.has_more {
+                break;
+            }
+        }
+        let last = now_ms();
+        if let Err(e) = local::write(&self.inner.last_sync_key, &last) {
+            leptos::logging::warn!("could not remember the last sync: {e}");
+        }
+        stats.ms = precise_ms() - started;
+        self.inner.status.update(|s| {
+            s.last_sync_ms = Some(last);
+            s.error = None;
+            s.last_run = Some(stats);
+        });
+        if changed {
+            self.inner.changes.update(|n| *n += 1);
+        }
+        self.refresh(changed).await;
+        self.post(&Message::Synced {
+            last_sync_ms: Some(last),
+            error: None,
+            changed,
+        });
+        Ok(())
+    }
+
+    fn fail(&self, e: &EngineError, retry_at_ms: Option<i64>) {
+        leptos::logging::warn!("sync failed: {e}");
+        let failure = Failure {
+            key: e.key().name().to_owned(),
+            detail: e.to_string(),
+            retry_at_ms,
+        };
+        self.inner
+            .status
+            .update(|s| s.error = Some(failure.clone()));
+        self.post(&Message::Synced {
+            last_sync_ms: None,
+            error: Some(failure),
+            changed: false,
+        });
+    }
+}
+
+fn online() -> bool {
+    web_sys::window()
+        .map(|w| w.navigator().on_line())
+        .unwrap_or(true)
+}
+
+/// The wait after `failures` failures in a row, with jitter.
+pub fn backoff_ms(failures: u32) -> u32 {
+    let exp = BACKOFF_BASE_MS * 2f64.powi(failures.saturating_sub(1).min(16) as i32);
+    let capped = exp.min(BACKOFF_MAX_MS);
+    let jitter = 0.5 + js_sys::Math::random() * 0.5;
+    (capped * jitter) as u32
+}
