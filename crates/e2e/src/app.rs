@@ -136,3 +136,99 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// The server as a separate process (the `huifang-e2e-server` binary of this crate), so a
+/// test can kill it with SIGKILL mid-request and start it again on the same port and database.
+pub struct ServerProcess {
+    binary: PathBuf,
+    child: Option<std::process::Child>,
+    addr: SocketAddr,
+    database_url: String,
+    static_dir: PathBuf,
+    _tmp: tempfile::TempDir,
+}
+
+impl ServerProcess {
+    /// Starts `binary` (pass `env!("CARGO_BIN_EXE_huifang-e2e-server")`) with the demo store.
+    pub async fn start(binary: &str) -> Result<Self> {
+        let dist = dist_dir()?;
+        let tmp = tempfile::tempdir()?;
+        let static_dir = tmp.path().join("dist");
+        copy_dir(&dist, &static_dir)?;
+        let database_url = format!("sqlite://{}", tmp.path().join("huifang.db").display());
+        // A free loopback port: bind, read it, let go (the server binds it right after).
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+        let mut server = ServerProcess {
+            binary: PathBuf::from(binary),
+            child: None,
+            addr,
+            database_url,
+            static_dir,
+            _tmp: tmp,
+        };
+        server.spawn().await?;
+        Ok(server)
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    async fn spawn(&mut self) -> Result<()> {
+        let child = Command::new(&self.binary)
+            .arg("--listen")
+            .arg(self.addr.to_string())
+            .arg("--database-url")
+            .arg(&self.database_url)
+            .arg("--static-dir")
+            .arg(&self.static_dir)
+            .arg("--blob-dir")
+            .arg(self.static_dir.with_file_name("blobs"))
+            .env("HUIFANG_DEMO", "true")
+            .env("RUST_LOG", "warn")
+            .spawn()?;
+        self.child = Some(child);
+        // Ready when /api/health answers.
+        let health = format!("{}/api/health", self.url());
+        let started = std::time::Instant::now();
+        loop {
+            if let Ok(r) = reqwest::get(&health).await
+                && r.status().is_success()
+            {
+                return Ok(());
+            }
+            if let Some(child) = self.child.as_mut()
+                && let Some(status) = child.try_wait()?
+            {
+                return Err(E2eError::Server(format!("the server exited: {status}")));
+            }
+            if started.elapsed() > crate::STEP_TIMEOUT {
+                return Err(E2eError::Server("the server did not come up".into()));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// SIGKILL: no shutdown, no flush, whatever request is in flight dies with it.
+    pub fn kill(&mut self) -> Result<()> {
+        if let Some(mut child) = self.child.take() {
+            child.kill()?;
+            child.wait()?;
+        }
+        Ok(())
+    }
+
+    /// Starts the server again on the same port with the same database.
+    pub async fn restart(&mut self) -> Result<()> {
+        self.kill()?;
+        self.spawn().await
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if let Err(e) = self.kill() {
+            eprintln!("stopping the server process: {e}");
+        }
+    }
+}

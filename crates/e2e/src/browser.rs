@@ -6,9 +6,11 @@ use crate::{E2eError, Result, STEP_TIMEOUT};
 use chromiumoxide::browser::{Browser, BrowserConfig};
 // Deprecated in the protocol in favour of ...ByRule, but it is the call that also flips
 // `navigator.onLine` and fires `offline` in Chromium 156, which is what the app listens to.
+use chromiumoxide::cdp::browser_protocol::input::InsertTextParams;
 #[allow(deprecated)]
 use chromiumoxide::cdp::browser_protocol::network::EmulateNetworkConditionsParams;
 use chromiumoxide::cdp::browser_protocol::target::SetAutoAttachParams;
+use chromiumoxide::cdp::js_protocol::runtime::{EventConsoleApiCalled, EventExceptionThrown};
 use chromiumoxide::page::{Page, ScreenshotParams};
 use futures::StreamExt;
 use serde::de::DeserializeOwned;
@@ -79,6 +81,30 @@ impl TestBrowser {
                 .map_err(E2eError::BrowserSetup)?,
         )
         .await?;
+        // The page's console and uncaught errors go to the test's output (shown on failure).
+        let mut console = page.event_listener::<EventConsoleApiCalled>().await?;
+        tokio::spawn(async move {
+            while let Some(event) = console.next().await {
+                let args: Vec<String> = event
+                    .args
+                    .iter()
+                    .map(|a| {
+                        a.value
+                            .as_ref()
+                            .map(|v| v.to_string())
+                            .or_else(|| a.description.clone())
+                            .unwrap_or_default()
+                    })
+                    .collect();
+                eprintln!("[console.{:?}] {}", event.r#type, args.join(" "));
+            }
+        });
+        let mut thrown = page.event_listener::<EventExceptionThrown>().await?;
+        tokio::spawn(async move {
+            while let Some(event) = thrown.next().await {
+                eprintln!("[uncaught] {:?}", event.exception_details.text);
+            }
+        });
         page.goto(url).await?;
         Ok(Tablet { page })
     }
@@ -191,6 +217,7 @@ impl Tablet {
             &format!("a field labelled {label:?}"),
         )
         .await?;
+        self.to_front().await?;
         let selector = self.mark_control(label).await?;
         self.eval::<bool>(&format!(
             "(() => {{ const c = document.querySelector({}); c.value = ''; \
@@ -200,8 +227,12 @@ impl Tablet {
         .await?;
         let element = self.page.find_element(selector).await?;
         element.click().await?;
-        if !value.is_empty() {
+        if value.is_ascii() {
             element.type_str(value).await?;
+        } else {
+            // Key events exist only for keys on a keyboard: Chinese comes from an input
+            // method, which the protocol's insertText stands in for.
+            self.page.execute(InsertTextParams::new(value)).await?;
         }
         Ok(())
     }
@@ -225,8 +256,14 @@ impl Tablet {
             "[...document.querySelectorAll('button')].find(b => !b.disabled && b.innerText.includes({}))",
             js(text)
         );
-        self.wait_until(&find, &format!("an enabled button {text:?}"))
-            .await?;
+        self.click_found(&find, &format!("an enabled button {text:?}"))
+            .await
+    }
+
+    /// Waits for the element `find` (a JavaScript expression) and clicks it with the pointer.
+    async fn click_found(&self, find: &str, what: &str) -> Result<()> {
+        self.wait_until(find, what).await?;
+        self.to_front().await?;
         // A fresh mark each time, so nothing needs removing afterwards: the click may have
         // reloaded the page (accepting an update does), and the old page is gone.
         let mark = format!("click-{}", NEXT_MARK.fetch_add(1, Ordering::Relaxed));
@@ -298,6 +335,114 @@ impl Tablet {
             .await?;
         std::fs::write(path, png)?;
         Ok(())
+    }
+}
+
+/// The sync engine's state as the top bar publishes it (`data-*` of `[data-testid=sync-state]`).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct SyncState {
+    pub ready: bool,
+    pub pending: u64,
+    pub attention: u64,
+    pub conflicts: u64,
+    pub last_sync: i64,
+    pub leader: bool,
+    pub runs: u64,
+    pub last_run_ms: f64,
+    pub last_pushed: u64,
+    pub last_pulled: u64,
+}
+
+const SYNC_STATE_JS: &str = r#"(() => {
+    const e = document.querySelector('[data-testid=sync-state]');
+    if (!e) return null;
+    const d = e.dataset;
+    return {
+        ready: d.ready === 'true', pending: +d.pending, attention: +d.attention,
+        conflicts: +d.conflicts, last_sync: +d.lastSync, leader: d.leader === 'true',
+        runs: +d.runs, last_run_ms: +d.lastRunMs, last_pushed: +d.lastPushed,
+        last_pulled: +d.lastPulled,
+    };
+})()"#;
+
+impl Tablet {
+    /// The sync state shown in the top bar (waits until the engine is open).
+    pub async fn sync_state(&self) -> Result<SyncState> {
+        self.wait_until(
+            "document.querySelector('[data-testid=sync-state][data-ready=true]')",
+            "the device database to open",
+        )
+        .await?;
+        let state: Option<SyncState> = self.eval(SYNC_STATE_JS).await?;
+        state.ok_or_else(|| E2eError::Other("no sync state in the top bar".into()))
+    }
+
+    /// Waits until `condition` holds for the sync state, a JavaScript expression over `s`
+    /// (e.g. `s.pending === 0`).
+    pub async fn wait_sync(&self, condition: &str, what: &str) -> Result<SyncState> {
+        self.wait_until(
+            &format!("(s => s && s.ready && ({condition}))({SYNC_STATE_JS})"),
+            what,
+        )
+        .await?;
+        self.sync_state().await
+    }
+
+    /// Asks the syncing tab to run now (as the `online` event does) and waits for a run that
+    /// leaves nothing to upload and no error.
+    pub async fn sync_now(&self) -> Result<SyncState> {
+        let before = self.sync_state().await?;
+        self.eval::<bool>("window.dispatchEvent(new Event('online')) || true")
+            .await?;
+        self.wait_sync(
+            &format!(
+                "s.runs > {} && s.pending === 0 && !document.querySelector('[data-testid=sync-error]')",
+                before.runs
+            ),
+            "a completed sync",
+        )
+        .await
+    }
+
+    /// Goes to `path` inside the app, as a link would (no reload).
+    pub async fn navigate(&self, path: &str) -> Result<()> {
+        self.eval::<bool>(&format!(
+            "(() => {{ history.pushState(null, '', {}); \
+             window.dispatchEvent(new PopStateEvent('popstate', {{ state: null }})); return true; }})()",
+            js(path)
+        ))
+        .await?;
+        Ok(())
+    }
+
+    /// Clicks the link whose text contains `text` (waits for it).
+    pub async fn click_link(&self, text: &str) -> Result<()> {
+        let find = format!(
+            "[...document.querySelectorAll('a')].find(a => a.innerText.includes({}))",
+            js(text)
+        );
+        self.click_found(&find, &format!("a link {text:?}")).await
+    }
+
+    /// Makes this tab the one in front: a background tab gets no pointer or keyboard input.
+    pub async fn to_front(&self) -> Result<()> {
+        self.page.bring_to_front().await?;
+        Ok(())
+    }
+
+    /// The texts of every element matching `selector`.
+    pub async fn texts_of(&self, selector: &str) -> Result<Vec<String>> {
+        self.eval(&format!(
+            "[...document.querySelectorAll({})].map(e => e.innerText)",
+            js(selector)
+        ))
+        .await
+    }
+
+    /// Calls one of the app's exported test hooks (`window.wasmBindings.<name>(args)`).
+    pub async fn call_hook<T: DeserializeOwned>(&self, name: &str, args: &str) -> Result<T> {
+        self.eval(&format!("window.wasmBindings.{name}({args})"))
+            .await
     }
 }
 

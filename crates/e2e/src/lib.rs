@@ -3,11 +3,13 @@
 //! and Debian's Chromium driven headless over the DevTools protocol. Tests live in `tests/`,
 //! named after the feature they prove (`foundation_*`, `sync_*`, ...).
 
+pub mod api;
 pub mod app;
 pub mod browser;
 
-pub use app::TestApp;
-pub use browser::{Tablet, TestBrowser};
+pub use api::ApiClient;
+pub use app::{ServerProcess, TestApp};
+pub use browser::{SyncState, Tablet, TestBrowser};
 
 use std::time::Duration;
 

@@ -49,11 +49,19 @@ async fn foundation_sign_in_language_and_offline_reload() {
         who.contains("鸿达丰田4S店"),
         "top bar shows the store: {who:?}"
     );
+    // The device database opens and the first sync runs at once after sign-in.
+    tablet
+        .wait_sync("s.runs > 0 && s.pending === 0", "the first sync")
+        .await
+        .expect("first sync");
     let sync = tablet
         .text_of("[data-testid=sync-state]")
         .await
         .expect("sync state");
-    assert!(sync.contains("尚未同步"), "sync state is honest: {sync:?}");
+    assert!(
+        sync.contains("已同步"),
+        "the top bar says it is up to date: {sync:?}"
+    );
     let nav = tablet.text_of("nav.main-nav").await.expect("navigation");
     assert!(
         nav.contains("客户档案") && nav.contains("投诉"),

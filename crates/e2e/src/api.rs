@@ -1,0 +1,99 @@
+//! The server's API from the test's side, to check what the server holds (not what a tablet
+//! shows) and to seed data for the benchmark.
+
+use crate::{E2eError, Result};
+use huifang_core::SignInRequest;
+use huifang_core::sync::{Change, PullResponse, PushRequest, PushResponse, Record, RecordKind};
+use huifang_core::{SCHEMA_HEADER, SCHEMA_VERSION, SignInResponse};
+
+pub struct ApiClient {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+    pub me: huifang_core::UserProfile,
+}
+
+fn err(what: &str, e: impl std::fmt::Display) -> E2eError {
+    E2eError::Server(format!("{what}: {e}"))
+}
+
+impl ApiClient {
+    /// Signs in as a demo user (password `demo`).
+    pub async fn sign_in(base: &str, username: &str) -> Result<Self> {
+        let http = reqwest::Client::new();
+        let response = http
+            .post(format!("{base}/api/auth/sign-in"))
+            .header(SCHEMA_HEADER, SCHEMA_VERSION.to_string())
+            .json(&SignInRequest {
+                username: username.to_owned(),
+                password: huifang_server::DEMO_PASSWORD.to_owned(),
+            })
+            .send()
+            .await
+            .map_err(|e| err("sign-in", e))?;
+        let answer: SignInResponse = response.json().await.map_err(|e| err("sign-in", e))?;
+        Ok(ApiClient {
+            base: base.to_owned(),
+            token: answer.token,
+            http,
+            me: answer.user,
+        })
+    }
+
+    /// Every record the user may see, as the server holds it now.
+    pub async fn records(&self) -> Result<Vec<Record>> {
+        let mut cursor = 0;
+        let mut records = std::collections::BTreeMap::new();
+        loop {
+            let page: PullResponse = self
+                .http
+                .get(format!(
+                    "{}/api/sync/pull?cursor={cursor}&limit=2000",
+                    self.base
+                ))
+                .bearer_auth(&self.token)
+                .header(SCHEMA_HEADER, SCHEMA_VERSION.to_string())
+                .send()
+                .await
+                .map_err(|e| err("pull", e))?
+                .json()
+                .await
+                .map_err(|e| err("pull", e))?;
+            for change in page.changes {
+                match change {
+                    Change::Record { record } => {
+                        records.insert(record.id(), record);
+                    }
+                    Change::Removed { record_id, .. } => {
+                        records.remove(&record_id);
+                    }
+                }
+            }
+            cursor = page.next_cursor;
+            if !page.has_more {
+                return Ok(records.into_values().collect());
+            }
+        }
+    }
+
+    /// The records of one kind.
+    pub async fn records_of(&self, kind: RecordKind) -> Result<Vec<Record>> {
+        let mut all = self.records().await?;
+        all.retain(|r| r.kind() == kind);
+        Ok(all)
+    }
+
+    pub async fn push(&self, request: &PushRequest) -> Result<PushResponse> {
+        self.http
+            .post(format!("{}/api/sync/push", self.base))
+            .bearer_auth(&self.token)
+            .header(SCHEMA_HEADER, SCHEMA_VERSION.to_string())
+            .json(request)
+            .send()
+            .await
+            .map_err(|e| err("push", e))?
+            .json()
+            .await
+            .map_err(|e| err("push", e))
+    }
+}
