@@ -44,14 +44,15 @@ pub async fn create_customers(prefix: String, count: u32) -> Result<js_sys::Arra
     Ok(times)
 }
 
-/// The floor: the device's current records put into a scratch database of the same layout,
-/// `per_transaction` at a time; returns each transaction's time in ms.
+/// The floor: up to `limit` of the device's current records put into a scratch database of
+/// the same layout, `per_transaction` at a time; returns each transaction's time in ms.
 #[wasm_bindgen(js_name = huifangRawPut)]
-pub async fn raw_put(per_transaction: u32) -> Result<js_sys::Array, JsValue> {
-    let records = engine()?
+pub async fn raw_put(per_transaction: u32, limit: u32) -> Result<js_sys::Array, JsValue> {
+    let mut records = engine()?
         .records()
         .await
         .map_err(|e| JsValue::from_str(&e.to_string()))?;
+    records.truncate(limit as usize);
     let name = "huifang-bench-floor";
     let store = IdbClientStore::open(name)
         .await

@@ -9,7 +9,7 @@ pub fn LangSwitch(#[prop(optional)] id: Option<&'static str>) -> impl IntoView {
     let id = id.unwrap_or("lang-switch");
     view! {
         <label class="lang-switch" for=id>
-            <span class="label-text">{move || i18n.t(Key::Language)}</span>
+            <span class="label-text">{i18n.text(Key::Language)}</span>
             <select
                 id=id
                 on:change=move |ev| {

@@ -9,7 +9,7 @@ use leptos_router::components::A;
 pub fn MainNav(role: Role) -> impl IntoView {
     let i18n = I18n::use_context();
     view! {
-        <nav class="main-nav" aria-label=move || i18n.t(Key::MainNavigation)>
+        <nav class="main-nav" aria-label=i18n.text(Key::MainNavigation)>
             <ul>
                 {Section::for_role(role)
                     .into_iter()

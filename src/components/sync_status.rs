@@ -38,7 +38,8 @@ pub fn SyncStatusBar() -> impl IntoView {
             data-last-sync=move || status().last_sync_ms.unwrap_or(0).to_string()
             data-leader=move || status().leader.to_string()
             data-runs=move || status().runs.to_string()
-            data-last-run-ms=move || status().last_run.map(|r| r.ms).unwrap_or(0.0).to_string()
+            data-last-run-ms=move || status().last_run.map(|r| r.ms.round() as u64).unwrap_or(0).to_string()
+            data-last-push-ms=move || status().last_run.map(|r| r.push_ms.round() as u64).unwrap_or(0).to_string()
             data-last-pushed=move || status().last_run.map(|r| r.pushed).unwrap_or(0).to_string()
             data-last-pulled=move || status().last_run.map(|r| r.pulled).unwrap_or(0).to_string()
         >

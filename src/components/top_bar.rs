@@ -16,7 +16,7 @@ pub fn TopBar(user: UserProfile) -> impl IntoView {
         <header class="top-bar">
             <div class="brand">
                 <span class="brand-mark" aria-hidden="true">"回"</span>
-                <span class="brand-name">{move || i18n.t(Key::AppName)}</span>
+                <span class="brand-name">{i18n.text(Key::AppName)}</span>
             </div>
             <div class="status" role="status" aria-live="polite">
                 <span

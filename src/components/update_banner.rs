@@ -22,9 +22,9 @@ pub fn UpdateBanner() -> impl IntoView {
     view! {
         <Show when=move || update.is_ready() && !dismissed.get()>
             <div class="update-banner" role="alert" data-testid="update-banner">
-                <span>{move || i18n.t(Key::UpdateAvailable)}</span>
+                <span>{i18n.text(Key::UpdateAvailable)}</span>
                 <Show when=move || unsaved.any()>
-                    <span class="hint">{move || i18n.t(Key::UpdateBlockedUnsaved)}</span>
+                    <span class="hint">{i18n.text(Key::UpdateBlockedUnsaved)}</span>
                 </Show>
                 <button
                     class="primary"
@@ -36,7 +36,7 @@ pub fn UpdateBanner() -> impl IntoView {
                     }}
                 </button>
                 <button class="secondary" on:click=move |_| dismissed.set(true)>
-                    {move || i18n.t(Key::UpdateLater)}
+                    {i18n.text(Key::UpdateLater)}
                 </button>
             </div>
         </Show>

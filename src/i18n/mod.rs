@@ -49,6 +49,13 @@ impl I18n {
         self.lang.get().t(key)
     }
 
+    /// The text of `key` as a view that follows the language. Every call returns the same
+    /// closure type, so the code that renders a translated text exists once in the download
+    /// (a `move || i18n.t(key)` at each place is a new type each time, and costs kilobytes).
+    pub fn text(self, key: Key) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+        move || self.t(key)
+    }
+
     /// Switches the language and remembers it on the device.
     pub fn set_lang(&self, lang: Lang) {
         if let Err(e) = local::write(local::keys::LANG, &lang) {

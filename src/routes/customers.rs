@@ -30,7 +30,7 @@ fn ErrorLine(key: Key, detail: String) -> impl IntoView {
     let i18n = I18n::use_context();
     view! {
         <p class="error" role="alert" data-testid="form-error" title=detail>
-            {move || i18n.t(key)}
+            {i18n.text(key)}
         </p>
     }
 }
@@ -54,16 +54,16 @@ pub fn CustomersPage(role: Role) -> impl IntoView {
     });
     view! {
         <section class="card" data-section="/customers">
-            <h1>{move || i18n.t(Key::NavCustomers)}</h1>
+            <h1>{i18n.text(Key::NavCustomers)}</h1>
             <NewCustomer/>
             {move || {
                     customers
                         .get()
                         .map(|read| match read {
-                            None => view! { <p>{move || i18n.t(Key::SyncOpening)}</p> }.into_any(),
+                            None => view! { <p>{i18n.text(Key::SyncOpening)}</p> }.into_any(),
                             Some(Err(e)) => read_error(e),
                             Some(Ok(list)) if list.is_empty() => {
-                                view! { <p class="hint">{move || i18n.t(Key::CustomersEmpty)}</p> }
+                                view! { <p class="hint">{i18n.text(Key::CustomersEmpty)}</p> }
                                     .into_any()
                             }
                             Some(Ok(list)) => {
@@ -84,7 +84,7 @@ pub fn CustomersPage(role: Role) -> impl IntoView {
                                                                 view! {
                                                                     " "
                                                                     <span class="pill attention">
-                                                                        {move || i18n.t(Key::SyncConflicts)}
+                                                                        {i18n.text(Key::SyncConflicts)}
                                                                     </span>
                                                                 }
                                                             })}
@@ -142,10 +142,10 @@ fn NewCustomer() -> impl IntoView {
     };
     view! {
         <form class="inline-form" on:submit=submit novalidate=true data-testid="new-customer">
-            <h2>{move || i18n.t(Key::CustomerNew)}</h2>
+            <h2>{i18n.text(Key::CustomerNew)}</h2>
             <div class="row">
                 <label class="field">
-                    <span class="label-text">{move || i18n.t(Key::CustomerName)}</span>
+                    <span class="label-text">{i18n.text(Key::CustomerName)}</span>
                     <input
                         type="text"
                         prop:value=move || name.get()
@@ -156,7 +156,7 @@ fn NewCustomer() -> impl IntoView {
                     />
                 </label>
                 <label class="field">
-                    <span class="label-text">{move || i18n.t(Key::CustomerPhone)}</span>
+                    <span class="label-text">{i18n.text(Key::CustomerPhone)}</span>
                     <input
                         type="tel"
                         inputmode="tel"
@@ -172,10 +172,10 @@ fn NewCustomer() -> impl IntoView {
             {move || {
                 saved
                     .get()
-                    .then(|| view! { <p class="ok" role="status">{move || i18n.t(Key::CustomerSaved)}</p> })
+                    .then(|| view! { <p class="ok" role="status">{i18n.text(Key::CustomerSaved)}</p> })
             }}
             <button type="submit" class="primary" disabled=move || busy.get()>
-                {move || i18n.t(Key::CustomerNew)}
+                {i18n.text(Key::CustomerNew)}
             </button>
         </form>
     }
@@ -239,13 +239,13 @@ pub fn CustomerPage(role: Role) -> impl IntoView {
     });
     view! {
         <section class="card" data-section="/customers">
-            <A href="/customers">{move || i18n.t(Key::CustomerBack)}</A>
+            <A href="/customers">{i18n.text(Key::CustomerBack)}</A>
             {move || match shape.get() {
-                Shape::Loading => view! { <p>{move || i18n.t(Key::SyncOpening)}</p> }.into_any(),
+                Shape::Loading => view! { <p>{i18n.text(Key::SyncOpening)}</p> }.into_any(),
                 Shape::Failed(e) => read_error(e),
                 Shape::Missing => {
                     view! {
-                        <p data-testid="customer-missing">{move || i18n.t(Key::CustomerNotFound)}</p>
+                        <p data-testid="customer-missing">{i18n.text(Key::CustomerNotFound)}</p>
                     }
                         .into_any()
                 }
@@ -298,19 +298,19 @@ fn CustomerDetail(
                 .then(|| {
                     view! {
                         <p class="notice" data-testid="customer-conflict">
-                            <A href="/conflicts">{move || i18n.t(Key::CustomerConflict)}</A>
+                            <A href="/conflicts">{i18n.text(Key::CustomerConflict)}</A>
                         </p>
                     }
                 })
         }}
         <FieldEditor id=id field=field::PHONE label=Key::CustomerPhone current=field_of(field::PHONE) multiline=false/>
         <FieldEditor id=id field=field::NOTE label=Key::CustomerNote current=field_of(field::NOTE) multiline=true/>
-        <h2>{move || i18n.t(Key::AttemptsHeading)}</h2>
+        <h2>{i18n.text(Key::AttemptsHeading)}</h2>
         <LogAttempt customer=id/>
         {move || {
             let list = attempts.get();
             if list.is_empty() {
-                view! { <p class="hint">{move || i18n.t(Key::AttemptsEmpty)}</p> }.into_any()
+                view! { <p class="hint">{i18n.text(Key::AttemptsEmpty)}</p> }.into_any()
             } else {
                 view! {
                     <ul class="rows" data-testid="attempts">
@@ -405,14 +405,14 @@ fn FieldEditor(
     view! {
         <form class="field-editor" on:submit=save novalidate=true data-field=field>
             <label class="field">
-                <span class="label-text">{move || i18n.t(label)}</span>
+                <span class="label-text">{i18n.text(label)}</span>
                 {input}
             </label>
             {move || error.get().map(|(key, detail)| view! { <ErrorLine key=key detail=detail/> })}
             {move || {
                 saved
                     .get()
-                    .then(|| view! { <p class="ok" role="status">{move || i18n.t(Key::CustomerSaved)}</p> })
+                    .then(|| view! { <p class="ok" role="status">{i18n.text(Key::CustomerSaved)}</p> })
             }}
             <button
                 type="submit"
@@ -454,7 +454,7 @@ fn LogAttempt(customer: RecordId) -> impl IntoView {
     view! {
         <form class="inline-form" on:submit=submit novalidate=true data-testid="log-attempt">
             <label class="field">
-                <span class="label-text">{move || i18n.t(Key::AttemptOutcome)}</span>
+                <span class="label-text">{i18n.text(Key::AttemptOutcome)}</span>
                 <select on:change=move |ev| {
                     if let Some(o) = Outcome::parse(&event_target_value(&ev)) {
                         outcome.set(o);
@@ -474,7 +474,7 @@ fn LogAttempt(customer: RecordId) -> impl IntoView {
             </label>
             {move || error.get().map(|(key, detail)| view! { <ErrorLine key=key detail=detail/> })}
             <button type="submit" class="primary" disabled=move || busy.get()>
-                {move || i18n.t(Key::AttemptLog)}
+                {i18n.text(Key::AttemptLog)}
             </button>
         </form>
     }

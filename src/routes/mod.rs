@@ -13,32 +13,50 @@ use customers::{CustomerPage, CustomersPage};
 use huifang_core::{Role, Section};
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, Route, Routes};
+use leptos_router::hooks::use_params_map;
 use leptos_router::path;
 use not_found::NotFound;
 use section::SectionPage;
 use settings::Settings;
 use sync_page::{ConflictsPage, SyncPage};
 
+/// The route table. One route per shape of path, not per page: the router builds one nested
+/// enum over all its routes, so fifteen routes cost the download far more than three with a
+/// `match` (the pages themselves are behind `AnyView` either way).
 #[component]
 pub fn AppRoutes(role: Role) -> impl IntoView {
-    let page = move |section: Section| move || view! { <SectionPage section=section role=role/> };
     view! {
         <Routes fallback=|| view! { <NotFound/> }>
             <Route path=path!("/") view=move || view! { <Redirect path=Section::home(role).path()/> }/>
-            <Route path=path!("/today") view=page(Section::Today)/>
-            <Route path=path!("/customers") view=move || view! { <CustomersPage role=role/> }/>
             <Route path=path!("/customers/:id") view=move || view! { <CustomerPage role=role/> }/>
-            <Route path=path!("/sync") view=SyncPage/>
-            <Route path=path!("/conflicts") view=ConflictsPage/>
-            <Route path=path!("/complaints") view=page(Section::Complaints)/>
-            <Route path=path!("/leads") view=page(Section::Leads)/>
-            <Route path=path!("/test-drives") view=page(Section::TestDrives)/>
-            <Route path=path!("/import") view=page(Section::Import)/>
-            <Route path=path!("/assignments") view=page(Section::Assignments)/>
-            <Route path=path!("/scripts") view=page(Section::Scripts)/>
-            <Route path=path!("/reports") view=page(Section::Reports)/>
-            <Route path=path!("/team") view=page(Section::Team)/>
-            <Route path=path!("/settings") view=Settings/>
+            <Route path=path!("/:page") view=move || view! { <Page role=role/> }/>
         </Routes>
+    }
+}
+
+/// The page for `/:page`.
+#[component]
+fn Page(role: Role) -> impl IntoView {
+    let params = use_params_map();
+    move || {
+        let page = params.read().get("page").unwrap_or_default();
+        let section =
+            |section: Section| view! { <SectionPage section=section role=role/> }.into_any();
+        match page.as_str() {
+            "today" => section(Section::Today),
+            "customers" => view! { <CustomersPage role=role/> }.into_any(),
+            "sync" => view! { <SyncPage/> }.into_any(),
+            "conflicts" => view! { <ConflictsPage/> }.into_any(),
+            "complaints" => section(Section::Complaints),
+            "leads" => section(Section::Leads),
+            "test-drives" => section(Section::TestDrives),
+            "import" => section(Section::Import),
+            "assignments" => section(Section::Assignments),
+            "scripts" => section(Section::Scripts),
+            "reports" => section(Section::Reports),
+            "team" => section(Section::Team),
+            "settings" => view! { <Settings/> }.into_any(),
+            _ => view! { <NotFound/> }.into_any(),
+        }
     }
 }

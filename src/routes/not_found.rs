@@ -9,9 +9,9 @@ pub fn NotFound() -> impl IntoView {
     let i18n = I18n::use_context();
     view! {
         <section class="card" data-testid="not-found">
-            <h1>{move || i18n.t(Key::NotFoundTitle)}</h1>
-            <p>{move || i18n.t(Key::NotFoundBody)}</p>
-            <A href="/">{move || i18n.t(Key::BackHome)}</A>
+            <h1>{i18n.text(Key::NotFoundTitle)}</h1>
+            <p>{i18n.text(Key::NotFoundBody)}</p>
+            <A href="/">{i18n.text(Key::BackHome)}</A>
         </section>
     }
 }

@@ -11,9 +11,9 @@ pub fn SectionPage(section: Section, role: Role) -> impl IntoView {
     if !section.visible_to(role) {
         return view! {
             <section class="card" data-testid="no-access">
-                <h1>{move || i18n.t(Key::NoAccessTitle)}</h1>
-                <p>{move || i18n.t(Key::NoAccessBody)}</p>
-                <A href=Section::home(role).path()>{move || i18n.t(Key::BackHome)}</A>
+                <h1>{i18n.text(Key::NoAccessTitle)}</h1>
+                <p>{i18n.text(Key::NoAccessBody)}</p>
+                <A href=Section::home(role).path()>{i18n.text(Key::BackHome)}</A>
             </section>
         }
         .into_any();
@@ -25,8 +25,8 @@ pub fn SectionPage(section: Section, role: Role) -> impl IntoView {
                 .map(|planned| {
                     view! {
                         <div class="planned">
-                            <h2>{move || i18n.t(Key::PlannedHeading)}</h2>
-                            <p>{move || i18n.t(planned)}</p>
+                            <h2>{i18n.text(Key::PlannedHeading)}</h2>
+                            <p>{i18n.text(planned)}</p>
                         </div>
                     }
                 })}

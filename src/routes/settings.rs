@@ -1,7 +1,7 @@
 //! Device settings: language, the signed-in account, the app version, signing out.
 
 use crate::components::lang_switch::LangSwitch;
-use crate::i18n::format::bytes;
+use crate::i18n::format::{bytes, percent};
 use crate::i18n::{I18n, Key};
 use crate::session::Session;
 use crate::sync::connectivity::Connectivity;
@@ -29,28 +29,28 @@ pub fn Settings() -> impl IntoView {
     };
     view! {
         <section class="card settings">
-            <h1>{move || i18n.t(Key::SettingsTitle)}</h1>
+            <h1>{i18n.text(Key::SettingsTitle)}</h1>
             <div class="field">
                 <LangSwitch id="settings-lang"/>
-                <p class="hint">{move || i18n.t(Key::SettingsLanguageHint)}</p>
+                <p class="hint">{i18n.text(Key::SettingsLanguageHint)}</p>
             </div>
-            <h2>{move || i18n.t(Key::SettingsAccount)}</h2>
+            <h2>{i18n.text(Key::SettingsAccount)}</h2>
             {move || {
                 session
                     .user()
                     .map(|u| {
                         view! {
                             <dl class="facts">
-                                <dt>{move || i18n.t(Key::SignedInAs)}</dt>
+                                <dt>{i18n.text(Key::SignedInAs)}</dt>
                                 <dd>{u.display_name.clone()} " (" {u.username.to_string()} ")"</dd>
-                                <dt>{move || i18n.t(Key::StoreLabel)}</dt>
+                                <dt>{i18n.text(Key::StoreLabel)}</dt>
                                 <dd>{u.store_name.clone()}</dd>
                             </dl>
                         }
                     })
             }}
             <StorageSection/>
-            <h2>{move || i18n.t(Key::SettingsVersion)}</h2>
+            <h2>{i18n.text(Key::SettingsVersion)}</h2>
             <p data-testid="app-version">
                 {env!("CARGO_PKG_VERSION")} " · "
                 {move || match build.get() {
@@ -58,7 +58,7 @@ pub fn Settings() -> impl IntoView {
                     _ => i18n.t(Key::SettingsVersionUnknown).to_owned(),
                 }}
             </p>
-            <button class="danger" on:click=sign_out>{move || i18n.t(Key::SignOut)}</button>
+            <button class="danger" on:click=sign_out>{i18n.text(Key::SignOut)}</button>
         </section>
     }
 }
@@ -86,7 +86,7 @@ fn StorageSection() -> impl IntoView {
         });
     };
     view! {
-        <h2>{move || i18n.t(Key::SettingsStorage)}</h2>
+        <h2>{i18n.text(Key::SettingsStorage)}</h2>
         {move || {
             state
                 .get()
@@ -94,14 +94,14 @@ fn StorageSection() -> impl IntoView {
                     Ok(s) => {
                         let usage = match (s.usage, s.quota) {
                             (Some(u), Some(q)) => {
-                                format!("{} / {} ({:.1}%)", bytes(u), bytes(q), if q > 0.0 { u / q * 100.0 } else { 0.0 })
+                                format!("{} / {} ({})", bytes(u), bytes(q), percent(u, q))
                             }
                             _ => i18n.t(Key::StorageUnknown).to_owned(),
                         };
                         let persisted = s.persisted == Some(true);
                         view! {
                             <dl class="facts">
-                                <dt>{move || i18n.t(Key::StorageUsage)}</dt>
+                                <dt>{i18n.text(Key::StorageUsage)}</dt>
                                 <dd data-testid="storage-usage">{usage}</dd>
                             </dl>
                             <p data-testid="storage-persisted" data-persisted=persisted.to_string()>
@@ -111,7 +111,7 @@ fn StorageSection() -> impl IntoView {
                                 .then(|| {
                                     view! {
                                         <button class="secondary" on:click=ask>
-                                            {move || i18n.t(Key::StoragePersistAsk)}
+                                            {i18n.text(Key::StoragePersistAsk)}
                                         </button>
                                     }
                                 })}

@@ -68,13 +68,13 @@ pub fn SignIn() -> impl IntoView {
                 <div class="brand large">
                     <span class="brand-mark" aria-hidden="true">"回"</span>
                     <div>
-                        <h1>{move || i18n.t(Key::AppName)}</h1>
-                        <p class="hint">{move || i18n.t(Key::AppTagline)}</p>
+                        <h1>{i18n.text(Key::AppName)}</h1>
+                        <p class="hint">{i18n.text(Key::AppTagline)}</p>
                     </div>
                 </div>
-                <h2>{move || i18n.t(Key::SignInTitle)}</h2>
+                <h2>{i18n.text(Key::SignInTitle)}</h2>
                 <label class="field">
-                    <span class="label-text">{move || i18n.t(Key::Username)}</span>
+                    <span class="label-text">{i18n.text(Key::Username)}</span>
                     <input
                         type="text"
                         name="username"
@@ -86,7 +86,7 @@ pub fn SignIn() -> impl IntoView {
                     />
                 </label>
                 <label class="field">
-                    <span class="label-text">{move || i18n.t(Key::Password)}</span>
+                    <span class="label-text">{i18n.text(Key::Password)}</span>
                     <input
                         type="password"
                         name="password"
@@ -101,13 +101,13 @@ pub fn SignIn() -> impl IntoView {
                         .map(|key| {
                             view! {
                                 <p class="error" role="alert" data-testid="sign-in-error">
-                                    {move || i18n.t(key)}
+                                    {i18n.text(key)}
                                 </p>
                             }
                         })
                 }}
                 <Show when=move || !net.is_online()>
-                    <p class="hint">{move || i18n.t(Key::ErrSignInNeedsNetwork)}</p>
+                    <p class="hint">{i18n.text(Key::ErrSignInNeedsNetwork)}</p>
                 </Show>
                 <button type="submit" class="primary" disabled=move || busy.get()>
                     {move || i18n.t(if busy.get() { Key::SigningIn } else { Key::SignIn })}

@@ -38,22 +38,22 @@ pub fn SyncPage() -> impl IntoView {
     };
     view! {
         <section class="card" data-section="/sync">
-            <h1>{move || i18n.t(Key::SyncPageTitle)}</h1>
+            <h1>{i18n.text(Key::SyncPageTitle)}</h1>
             <p data-testid="sync-leader">
                 {move || {
                     i18n.t(if status().leader { Key::SyncLeaderThis } else { Key::SyncLeaderOther })
                 }}
             </p>
             <p>
-                {move || i18n.t(Key::SyncLast)} ": "
+                {i18n.text(Key::SyncLast)} ": "
                 {move || match status().last_sync_ms {
                     Some(ms) => date_time(i18n.lang(), ms),
                     None => i18n.t(Key::SyncNotYet).to_owned(),
                 }}
             </p>
-            <button class="secondary" on:click=sync_now>{move || i18n.t(Key::SyncNow)}</button>
+            <button class="secondary" on:click=sync_now>{i18n.text(Key::SyncNow)}</button>
 
-            <h2 id="attention">{move || i18n.t(Key::AttentionHeading)}</h2>
+            <h2 id="attention">{i18n.text(Key::AttentionHeading)}</h2>
             {move || {
                 lists
                     .get()
@@ -61,11 +61,11 @@ pub fn SyncPage() -> impl IntoView {
                     .map(|read| match read {
                         Err(e) => view! { <p class="error" title=e.detail>{i18n.t(e.key)}</p> }.into_any(),
                         Ok((_, attention)) if attention.is_empty() => {
-                            view! { <p class="hint">{move || i18n.t(Key::AttentionEmpty)}</p> }.into_any()
+                            view! { <p class="hint">{i18n.text(Key::AttentionEmpty)}</p> }.into_any()
                         }
                         Ok((_, attention)) => {
                             view! {
-                                <p>{move || i18n.t(Key::AttentionIntro)}</p>
+                                <p>{i18n.text(Key::AttentionIntro)}</p>
                                 <ul class="rows" data-testid="attention-list">
                                     {attention
                                         .into_iter()
@@ -78,7 +78,7 @@ pub fn SyncPage() -> impl IntoView {
                     })
             }}
 
-            <h2>{move || i18n.t(Key::SyncPendingHeading)}</h2>
+            <h2>{i18n.text(Key::SyncPendingHeading)}</h2>
             {move || {
                 lists
                     .get()
@@ -86,7 +86,7 @@ pub fn SyncPage() -> impl IntoView {
                     .and_then(Result::ok)
                     .map(|(pending, _)| {
                         if pending.is_empty() {
-                            return view! { <p class="hint">{move || i18n.t(Key::SyncPendingEmpty)}</p> }
+                            return view! { <p class="hint">{i18n.text(Key::SyncPendingEmpty)}</p> }
                                 .into_any();
                         }
                         let now = now_ms();
@@ -152,13 +152,13 @@ fn AttentionItem(item: huifang_core::sync::NeedsAttention) -> impl IntoView {
             <strong>{i18n.t(Key::kind(m.kind))} " · " {m.op.name()}</strong>
             " · " {date_time(i18n.lang(), item.rejected_at_ms)}
             <p>
-                {move || i18n.t(Key::AttentionReason)} ": " {i18n.t(Key::reject(item.code))} " — "
+                {i18n.text(Key::AttentionReason)} ": " {i18n.t(Key::reject(item.code))} " — "
                 <span data-testid="attention-reason">{item.reason.clone()}</span>
             </p>
             {move || error.get().map(|(k, d)| view! { <p class="error" role="alert" title=d>{i18n.t(k)}</p> })}
-            <button class="secondary" on:click=move |_| act(true)>{move || i18n.t(Key::AttentionRetry)}</button>
+            <button class="secondary" on:click=move |_| act(true)>{i18n.text(Key::AttentionRetry)}</button>
             " "
-            <button class="danger" on:click=move |_| act(false)>{move || i18n.t(Key::AttentionDismiss)}</button>
+            <button class="danger" on:click=move |_| act(false)>{i18n.text(Key::AttentionDismiss)}</button>
         </li>
     }
 }
@@ -180,8 +180,8 @@ pub fn ConflictsPage() -> impl IntoView {
     });
     view! {
         <section class="card" data-section="/conflicts">
-            <h1>{move || i18n.t(Key::ConflictsTitle)}</h1>
-            <p>{move || i18n.t(Key::ConflictsIntro)}</p>
+            <h1>{i18n.text(Key::ConflictsTitle)}</h1>
+            <p>{i18n.text(Key::ConflictsIntro)}</p>
             {move || {
                 conflicts
                     .get()
@@ -189,7 +189,7 @@ pub fn ConflictsPage() -> impl IntoView {
                     .map(|read| match read {
                         Err(e) => view! { <p class="error" title=e.detail>{i18n.t(e.key)}</p> }.into_any(),
                         Ok(list) if list.is_empty() => {
-                            view! { <p class="hint" data-testid="no-conflicts">{move || i18n.t(Key::ConflictsEmpty)}</p> }
+                            view! { <p class="hint" data-testid="no-conflicts">{i18n.text(Key::ConflictsEmpty)}</p> }
                                 .into_any()
                         }
                         Ok(list) => {
@@ -282,7 +282,7 @@ fn ConflictItem(conflict: Conflict, record: Option<Record>) -> impl IntoView {
                                     disabled=move || done.get()
                                     on:click=move |_| resolve.with_value(|r| r(value.clone()))
                                 >
-                                    {move || i18n.t(Key::ConflictKeep)}
+                                    {i18n.text(Key::ConflictKeep)}
                                 </button>
                             </li>
                         }
@@ -290,7 +290,7 @@ fn ConflictItem(conflict: Conflict, record: Option<Record>) -> impl IntoView {
                     .collect_view()}
             </ul>
             <label class="field">
-                <span class="label-text">{move || i18n.t(Key::ConflictCombine)}</span>
+                <span class="label-text">{i18n.text(Key::ConflictCombine)}</span>
                 <textarea rows="4" prop:value=move || combined.get() on:input=move |ev| combined.set(event_target_value(&ev))></textarea>
             </label>
             <button
@@ -298,7 +298,7 @@ fn ConflictItem(conflict: Conflict, record: Option<Record>) -> impl IntoView {
                 disabled=move || done.get()
                 on:click=move |_| resolve.with_value(|r| r(Value::String(combined.get_untracked())))
             >
-                {move || i18n.t(Key::ConflictCombineSave)}
+                {i18n.text(Key::ConflictCombineSave)}
             </button>
             {move || done.get().then(|| view! { <p class="ok" role="status">{i18n.t(Key::ConflictResolved)}</p> })}
             {move || error.get().map(|(k, d)| view! { <p class="error" role="alert" title=d>{i18n.t(k)}</p> })}

@@ -136,6 +136,8 @@ pub struct SyncStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct RunStats {
     pub ms: f64,
+    /// The part spent pushing (requests and taking in the answers).
+    pub push_ms: f64,
     pub pushed: usize,
     pub pulled: usize,
 }
@@ -579,7 +581,7 @@ impl SyncEngine {
                     }
                     Err(e) => {
                         failures = failures.saturating_add(1);
-                        let delay = backoff_ms(failures);
+                        let delay = backoff_ms(failures, js_sys::Math::random());
                         self.fail(&e, Some(now_ms() + i64::from(delay)));
                         delay
                     }
@@ -639,6 +641,7 @@ impl SyncEngine {
             // The top bar counts down as batches are confirmed.
             self.refresh(false).await;
         }
+        stats.push_ms = precise_ms() - started;
         loop {
             let request = self
                 .locked(async |r| Ok(r.pull_request(PULL_LIMIT)))
@@ -703,10 +706,67 @@ fn online() -> bool {
         .unwrap_or(true)
 }
 
-/// The wait after `failures` failures in a row, with jitter.
-pub fn backoff_ms(failures: u32) -> u32 {
+/// The wait after `failures` failures in a row, with jitter (`random` in [0, 1)).
+pub fn backoff_ms(failures: u32, random: f64) -> u32 {
     let exp = BACKOFF_BASE_MS * 2f64.powi(failures.saturating_sub(1).min(16) as i32);
     let capped = exp.min(BACKOFF_MAX_MS);
-    let jitter = 0.5 + js_sys::Math::random() * 0.5;
+    let jitter = 0.5 + random.clamp(0.0, 1.0) * 0.5;
     (capped * jitter) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_a_minute_with_jitter() {
+        assert_eq!(backoff_ms(1, 1.0), 1_000);
+        assert_eq!(backoff_ms(1, 0.0), 500);
+        assert_eq!(backoff_ms(2, 1.0), 2_000);
+        assert_eq!(backoff_ms(4, 1.0), 8_000);
+        assert_eq!(backoff_ms(7, 1.0), 60_000);
+        assert_eq!(backoff_ms(50, 1.0), 60_000);
+        assert_eq!(backoff_ms(50, 0.0), 30_000);
+        // Jitter spreads tablets that failed together over half the interval.
+        assert!(backoff_ms(3, 0.3) < backoff_ms(3, 0.9));
+    }
+
+    #[test]
+    fn a_full_disk_is_said_as_such() {
+        let full = EngineError::Replica(ReplicaError::Store(IdbError::QuotaExceeded));
+        assert!(full.is_quota_exceeded());
+        assert_eq!(full.key(), Key::ErrStorageFull);
+        let offline = EngineError::Api(ApiClientError::Network("down".into()));
+        assert!(!offline.is_quota_exceeded());
+        assert_eq!(offline.key(), Key::ErrOffline);
+        assert_eq!(EngineError::Timeout(60).key(), Key::ErrSyncTimeout);
+    }
+
+    #[test]
+    fn failures_cross_tabs_with_their_message() {
+        let failure = Failure {
+            key: Key::ErrStorageFull.name().to_owned(),
+            detail: "full".into(),
+            retry_at_ms: Some(5),
+        };
+        let text = serde_json::to_string(&Message::Synced {
+            last_sync_ms: None,
+            error: Some(failure.clone()),
+            changed: false,
+        })
+        .expect("encodes");
+        let Ok(Message::Synced {
+            error: Some(back), ..
+        }) = serde_json::from_str(&text)
+        else {
+            panic!("decodes: {text}");
+        };
+        assert_eq!(back, failure);
+        assert_eq!(back.message_key(), Key::ErrStorageFull);
+        let unknown = Failure {
+            key: "NoSuchKey".into(),
+            ..failure
+        };
+        assert_eq!(unknown.message_key(), Key::ErrUnexpected);
+    }
 }

@@ -377,6 +377,8 @@ fn an_old_app_is_told_to_update() {
 }
 
 #[test]
+/// Enums are externally tagged (`{"create": {...}}`): internally tagged ones make serde
+/// buffer every value and deserialise it twice over, which cost the app 15 KB gzip.
 fn the_wire_format_is_tagged_snake_case_json() {
     let agent = person("wang", Role::CareAgent);
     let mut tablet = device(&agent, 1);
@@ -388,15 +390,14 @@ fn the_wire_format_is_tagged_snake_case_json() {
     let m = block_on(tablet.write(RecordKind::Customer, id, op, NOW)).expect("saved");
     let json = serde_json::to_value(&m).expect("serialises");
     assert_eq!(json["kind"], "customer");
-    assert_eq!(json["op"]["op"], "create");
+    assert!(json["op"]["create"]["fields"].is_object(), "{json}");
     assert_eq!(json["hlc"]["wall_ms"], NOW);
     let back: huifang_core::sync::Mutation = serde_json::from_value(json).expect("parses");
     assert_eq!(back, m);
     let record = block_on(tablet.record(id)).expect("reads").expect("shown");
     let change = Change::Record { record };
     let json = serde_json::to_value(&change).expect("serialises");
-    assert_eq!(json["change"], "record");
-    assert_eq!(json["record"]["type"], "entity");
+    assert!(json["record"]["record"]["entity"].is_object(), "{json}");
     let back: Change = serde_json::from_value(json).expect("parses");
     assert_eq!(back, change);
     let rejected = Outcome::Rejected {
@@ -405,11 +406,12 @@ fn the_wire_format_is_tagged_snake_case_json() {
     };
     assert_eq!(
         serde_json::to_value(&rejected).expect("serialises"),
-        json!({"outcome": "rejected", "code": "clock_ahead", "reason": "clock"})
+        json!({"rejected": {"code": "clock_ahead", "reason": "clock"}})
     );
-    let _: Record =
-        serde_json::from_value(serde_json::to_value(back.clone()).expect("ok")["record"].clone())
-            .expect("a record parses alone");
+    let _: Record = serde_json::from_value(
+        serde_json::to_value(back.clone()).expect("ok")["record"]["record"].clone(),
+    )
+    .expect("a record parses alone");
     let pull = PullRequest {
         cursor: 4,
         limit: 100,

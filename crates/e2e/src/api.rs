@@ -3,7 +3,10 @@
 
 use crate::{E2eError, Result};
 use huifang_core::SignInRequest;
-use huifang_core::sync::{Change, PullResponse, PushRequest, PushResponse, Record, RecordKind};
+use huifang_core::sync::{
+    Change, ClientId, Hlc, Mutation, MutationId, Op, Outcome, PullResponse, PushRequest,
+    PushResponse, Record, RecordId, RecordKind,
+};
 use huifang_core::{SCHEMA_HEADER, SCHEMA_VERSION, SignInResponse};
 
 pub struct ApiClient {
@@ -81,6 +84,45 @@ impl ApiClient {
         let mut all = self.records().await?;
         all.retain(|r| r.kind() == kind);
         Ok(all)
+    }
+
+    /// Deletes a record as this user (a one-mutation push from a fresh client); errors
+    /// unless the server applied it.
+    pub async fn delete(&self, kind: RecordKind, record_id: RecordId) -> Result<()> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        let ms = now.as_millis() as u64;
+        // A fresh client each call: its random part from the clock's nanoseconds.
+        // Bytes 3..10 of a v7's random part survive the version and variant bits.
+        let mut random = [0u8; 10];
+        random[3..].copy_from_slice(&(now.as_nanos() as u64).to_be_bytes()[1..]);
+        let client_id = ClientId::new_v7(ms, random);
+        let mutation = Mutation {
+            mutation_id: MutationId::new_v7(ms, [1; 10]),
+            client_id,
+            client_seq: 1,
+            hlc: Hlc {
+                wall_ms: ms as i64,
+                counter: 0,
+                node: client_id,
+            },
+            user: self.me.id.clone(),
+            kind,
+            record_id,
+            op: Op::Delete,
+        };
+        let answer = self
+            .push(&PushRequest {
+                schema_version: SCHEMA_VERSION,
+                client_id,
+                mutations: vec![mutation],
+            })
+            .await?;
+        match answer.results.first().map(|r| &r.outcome) {
+            Some(Outcome::Applied { .. }) => Ok(()),
+            other => Err(err("delete", format!("{other:?}"))),
+        }
     }
 
     pub async fn push(&self, request: &PushRequest) -> Result<PushResponse> {

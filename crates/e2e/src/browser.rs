@@ -134,16 +134,21 @@ impl Tablet {
 
     /// Waits until `condition` (a JavaScript boolean expression) holds.
     pub async fn wait_until(&self, condition: &str, what: &str) -> Result<()> {
+        self.wait_until_for(condition, what, STEP_TIMEOUT).await
+    }
+
+    /// [`Tablet::wait_until`] with its own time limit (benchmarks move a lot of data).
+    pub async fn wait_until_for(&self, condition: &str, what: &str, limit: Duration) -> Result<()> {
         let started = Instant::now();
         loop {
             // A reload in progress makes evaluation fail for a moment: that is "not yet".
             if let Ok(true) = self.eval::<bool>(&format!("!!({condition})")).await {
                 return Ok(());
             }
-            if started.elapsed() > STEP_TIMEOUT {
+            if started.elapsed() > limit {
                 let body = self.body_text().await.unwrap_or_default();
                 return Err(E2eError::Timeout(
-                    STEP_TIMEOUT,
+                    limit,
                     format!("{what}; the page shows: {body:?}"),
                 ));
             }
@@ -349,6 +354,7 @@ pub struct SyncState {
     pub leader: bool,
     pub runs: u64,
     pub last_run_ms: f64,
+    pub last_push_ms: f64,
     pub last_pushed: u64,
     pub last_pulled: u64,
 }
@@ -360,7 +366,7 @@ const SYNC_STATE_JS: &str = r#"(() => {
     return {
         ready: d.ready === 'true', pending: +d.pending, attention: +d.attention,
         conflicts: +d.conflicts, last_sync: +d.lastSync, leader: d.leader === 'true',
-        runs: +d.runs, last_run_ms: +d.lastRunMs, last_pushed: +d.lastPushed,
+        runs: +d.runs, last_run_ms: +d.lastRunMs, last_push_ms: +d.lastPushMs, last_pushed: +d.lastPushed,
         last_pulled: +d.lastPulled,
     };
 })()"#;

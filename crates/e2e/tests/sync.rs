@@ -483,3 +483,81 @@ async fn sync_two_tabs_one_syncs_both_see() {
         .expect("hand-over");
     browser.close().await;
 }
+
+/// A change the server refuses is never dropped silently: it waits in "needs attention" with
+/// the server's reason until a person submits it again or lets it go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_refused_change_waits_in_needs_attention_with_the_reason() {
+    let app = TestApp::start().await.expect("server starts");
+    let browser = TestBrowser::launch().await.expect("Chromium");
+    let tablet = browser.open(&app.url()).await.expect("tablet");
+    signed_in(&tablet, "agent1").await;
+    new_customer(&tablet, "孙丽华", "13300133000").await;
+    tablet.sync_now().await.expect("uploaded");
+    open_customer(&tablet, "孙丽华").await;
+
+    // Offline, the agent edits the note; meanwhile the supervisor deletes the customer.
+    tablet.set_offline(true).await.expect("offline");
+    tablet.wait_for_text("离线").await.expect("offline shown");
+    edit_field(&tablet, "备注", "客户想改约到周日").await;
+    let supervisor = ApiClient::sign_in(&app.url(), "supervisor")
+        .await
+        .expect("API");
+    let customer = supervisor
+        .records_of(RecordKind::Customer)
+        .await
+        .expect("customers")
+        .remove(0);
+    supervisor
+        .delete(RecordKind::Customer, customer.id())
+        .await
+        .expect("the supervisor deletes the customer");
+
+    tablet.set_offline(false).await.expect("online");
+    let state = tablet
+        .wait_sync("s.attention === 1", "the refused change")
+        .await
+        .expect("refused");
+    assert_eq!(state.pending, 0, "refused changes are not 'to upload'");
+    tablet
+        .wait_for_text("需处理 1")
+        .await
+        .expect("the top bar says something needs attention");
+    tablet.click_link("需处理").await.expect("open the list");
+    tablet
+        .wait_for_text("记录已被删除")
+        .await
+        .expect("the reason, in Chinese");
+    let reason = tablet
+        .text_of("[data-testid=attention-reason]")
+        .await
+        .expect("server reason");
+    assert!(
+        !reason.trim().is_empty(),
+        "the server's own words are shown"
+    );
+
+    // Submitting again is refused again, and stays listed.
+    tablet.click_button("重新提交").await.expect("retry");
+    tablet.sync_now().await.expect("synced");
+    tablet
+        .wait_sync("s.attention === 1", "refused again")
+        .await
+        .expect("still listed");
+
+    // Letting it go asks first, then clears it.
+    tablet
+        .eval::<bool>("(window.confirm = () => true, true)")
+        .await
+        .expect("accept the confirmation");
+    tablet.click_button("放弃此更改").await.expect("dismiss");
+    tablet
+        .wait_sync("s.attention === 0", "nothing left")
+        .await
+        .expect("dismissed");
+    tablet
+        .wait_for_text("没有被拒绝的更改")
+        .await
+        .expect("the list is empty");
+    browser.close().await;
+}

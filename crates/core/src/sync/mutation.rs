@@ -29,7 +29,7 @@ pub struct Mutation {
 
 /// What a mutation does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Op {
     /// Creates an entity. Status fields left out start in their machine's initial state.
     Create {

@@ -35,7 +35,7 @@ pub struct MutationResult {
 /// What the server did with one mutation. Final: the same mutation pushed again gets
 /// `Duplicate` (if it was applied) or the same rejection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Applied; the record's feed position is now `version` (or was already, when the
     /// mutation changed nothing).
@@ -116,7 +116,7 @@ pub struct PullResponse {
 
 /// One record that changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "change", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Change {
     /// The record's full current snapshot (entity with fields, tombstone and conflicts, or
     /// event).

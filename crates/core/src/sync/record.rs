@@ -75,7 +75,7 @@ pub struct Event {
 
 /// A record snapshot as stored and synced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Record {
     Entity(Entity),
     Event(Event),
