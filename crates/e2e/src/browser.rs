@@ -333,6 +333,14 @@ impl Tablet {
         .await
     }
 
+    /// Saves a screenshot for the README when `HUIFANG_SCREENSHOT_DIR` is set (else nothing).
+    pub async fn readme_screenshot(&self, name: &str) -> Result<()> {
+        match std::env::var_os("HUIFANG_SCREENSHOT_DIR") {
+            Some(dir) => self.screenshot(&Path::new(&dir).join(name)).await,
+            None => Ok(()),
+        }
+    }
+
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
         let png = self
             .page

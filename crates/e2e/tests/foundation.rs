@@ -2,12 +2,8 @@
 
 use huifang_e2e::{Tablet, TestApp, TestBrowser};
 
-/// Saves a screenshot for the README when `HUIFANG_SCREENSHOT_DIR` is set.
 async fn shoot(tablet: &Tablet, name: &str) {
-    if let Some(dir) = std::env::var_os("HUIFANG_SCREENSHOT_DIR") {
-        let path = std::path::Path::new(&dir).join(name);
-        tablet.screenshot(&path).await.expect("screenshot");
-    }
+    tablet.readme_screenshot(name).await.expect("screenshot");
 }
 
 /// Sign in as a care agent, switch the language, lose the network (page offline and the

@@ -118,6 +118,9 @@ async fn sync_two_tablets_converge_and_show_the_note_conflict() {
     a.wait_sync("s.pending === 2", "two changes waiting on A")
         .await
         .expect("A holds its changes");
+    a.readme_screenshot("customer-offline.png")
+        .await
+        .expect("screenshot");
 
     // Meanwhile B, online, changes the phone and the same note.
     open_customer(&b, "陈建国").await;
@@ -215,6 +218,10 @@ async fn sync_two_tablets_converge_and_show_the_note_conflict() {
             );
         }
     }
+    a.to_front().await.expect("A in front");
+    a.readme_screenshot("conflict.png")
+        .await
+        .expect("screenshot");
 
     // A combines both texts; the conflict closes everywhere.
     a.click_button("保存合并内容").await.expect("combine");
