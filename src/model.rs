@@ -83,23 +83,19 @@ impl Customer {
 pub enum CustomerError {
     #[error("a customer needs a name")]
     NameRequired,
-    #[error("a phone number has 7 to 15 digits")]
+    #[error("not a mainland mobile or a landline with its area code")]
     BadPhone,
 }
 
-/// The phone as typed, checked loosely: digits with spaces, dashes, brackets or a leading +.
-/// (Full mainland-number cleaning comes with the DMS import.)
+/// The phone as typed, cleaned to its canonical form (`13800138000`, `010-65529988`) so the
+/// same number is always written the same way; empty stays empty.
 pub fn check_phone(phone: &str) -> Result<String, CustomerError> {
-    let trimmed = phone.trim();
-    let allowed = trimmed
-        .chars()
-        .all(|c| c.is_ascii_digit() || " -()+".contains(c));
-    let digits = trimmed.chars().filter(char::is_ascii_digit).count();
-    if trimmed.is_empty() || (allowed && (7..=15).contains(&digits)) {
-        Ok(trimmed.to_owned())
-    } else {
-        Err(CustomerError::BadPhone)
+    if phone.trim().is_empty() {
+        return Ok(String::new());
     }
+    huifang_core::care::phone::clean(phone, None)
+        .map(|p| p.to_string())
+        .map_err(|_| CustomerError::BadPhone)
 }
 
 /// A new customer of the user's store.
@@ -221,12 +217,9 @@ mod tests {
     }
 
     #[test]
-    fn phones_are_checked_loosely() {
-        assert_eq!(check_phone(" 138 0013 8000 "), Ok("138 0013 8000".into()));
-        assert_eq!(
-            check_phone("+86-10-6552-9988"),
-            Ok("+86-10-6552-9988".into())
-        );
+    fn phones_are_cleaned_to_one_form() {
+        assert_eq!(check_phone(" 138 0013 8000 "), Ok("13800138000".into()));
+        assert_eq!(check_phone("+86-10-6552-9988"), Ok("010-65529988".into()));
         assert_eq!(check_phone(""), Ok(String::new()));
         assert_eq!(check_phone("12345"), Err(CustomerError::BadPhone));
         assert_eq!(check_phone("138abc00138"), Err(CustomerError::BadPhone));

@@ -163,7 +163,9 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         CustomerConflict => "This customer has a conflict to decide",
         CustomerBack => "Back to customers",
         ErrNameRequired => "Enter the customer's name",
-        ErrBadPhone => "A phone number has 7 to 15 digits",
+        ErrBadPhone => {
+            "Enter an 11-digit mobile, or a landline with its area code (e.g. 010-65529988)"
+        }
         AttemptsHeading => "Call attempts",
         AttemptsEmpty => "No call attempts yet",
         AttemptLog => "Log a call attempt",

@@ -143,7 +143,7 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         CustomerConflict => "此客户有冲突需要决定",
         CustomerBack => "返回客户列表",
         ErrNameRequired => "请输入客户姓名",
-        ErrBadPhone => "电话号码应为 7 到 15 位数字",
+        ErrBadPhone => "请输入 11 位手机号，或带区号的固定电话（如 010-65529988）",
         AttemptsHeading => "拨打记录",
         AttemptsEmpty => "还没有拨打记录",
         AttemptLog => "记录一次拨打",

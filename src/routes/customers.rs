@@ -371,12 +371,18 @@ fn FieldEditor(
         let Some((value, base)) = draft.get_untracked() else {
             return;
         };
-        if field == field::PHONE
-            && let Err(e) = model::check_phone(&value)
-        {
-            error.set(Some((customer_error_key(e), e.to_string())));
-            return;
-        }
+        // A phone is saved in its one canonical form, so duplicates are found by it.
+        let value = if field == field::PHONE {
+            match model::check_phone(&value) {
+                Ok(clean) => clean,
+                Err(e) => {
+                    error.set(Some((customer_error_key(e), e.to_string())));
+                    return;
+                }
+            }
+        } else {
+            value
+        };
         let Some(engine) = Sync::use_context().and_then(|s| s.engine()) else {
             return;
         };

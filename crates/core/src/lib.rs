@@ -3,6 +3,7 @@
 //! and to wasm32 so the app and the server share one definition of every rule.
 
 pub mod api;
+pub mod care;
 pub mod nav;
 pub mod role;
 pub mod sync;
