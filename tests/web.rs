@@ -92,6 +92,19 @@ async fn a_sales_advisor_sees_leads_and_not_the_care_pages() {
         top.contains("张伟") && top.contains("@advisor1"),
         "top bar: {top}"
     );
+    // The device database opens; with no sync ever done, the top bar says so.
+    let mut waited = 0;
+    while container
+        .query_selector("[data-testid=sync-state][data-ready=true]")
+        .ok()
+        .flatten()
+        .is_none()
+        && waited < 100
+    {
+        gloo_timers::future::TimeoutFuture::new(50).await;
+        waited += 1;
+    }
+    let top = container.inner_text();
     assert!(top.contains("尚未同步"), "honest sync state: {top}");
     local::remove(local::keys::USER);
     container.remove();

@@ -212,7 +212,8 @@ struct Inner {
     _online: RefCell<Option<OnEvent>>,
 }
 
-/// The signed-in user's engine. Cheap to clone (one per tab).
+/// The signed-in user's engine. Cheap to clone (one per tab). Its tasks may outlive the
+/// page that started it (sign-out while a sync runs), so it only ever `try_` its signals.
 #[derive(Clone)]
 pub struct SyncEngine {
     inner: Rc<Inner>,
@@ -304,7 +305,12 @@ impl SyncEngine {
 
     /// Runs the loop now (the "sync now" button), whatever the backoff said.
     pub fn sync_now(&self) {
-        if self.inner.status.get_untracked().leader {
+        if self
+            .inner
+            .status
+            .try_get_untracked()
+            .is_some_and(|s| s.leader)
+        {
             let _ = self.inner.kick.unbounded_send(());
         } else {
             self.post(&Message::Wrote);
@@ -347,7 +353,12 @@ impl SyncEngine {
     fn on_message(&self, message: Message) {
         match message {
             Message::Wrote => {
-                if self.inner.status.get_untracked().leader {
+                if self
+                    .inner
+                    .status
+                    .try_get_untracked()
+                    .is_some_and(|s| s.leader)
+                {
                     let _ = self.inner.kick.unbounded_send(());
                 }
                 self.changed_elsewhere(false);
@@ -357,7 +368,7 @@ impl SyncEngine {
                 error,
                 changed,
             } => {
-                self.inner.status.update(|s| {
+                self.inner.status.try_update(|s| {
                     s.last_sync_ms = last_sync_ms.or(s.last_sync_ms);
                     s.error = error;
                 });
@@ -380,7 +391,7 @@ impl SyncEngine {
             TimeoutFuture::new(REFRESH_SETTLE_MS).await;
             this.inner.refresh_scheduled.set(false);
             let conflicts_too = this.inner.refresh_conflicts.replace(false);
-            this.inner.changes.update(|n| *n += 1);
+            this.inner.changes.try_update(|n| *n += 1);
             this.refresh(conflicts_too).await;
         });
     }
@@ -389,6 +400,9 @@ impl SyncEngine {
         let Some(channel) = &self.inner.channel else {
             return;
         };
+        if self.inner.stopped.get() {
+            return; // the channel is closed
+        }
         match serde_json::to_string(message) {
             Ok(text) => {
                 if let Err(e) = channel.post_message(&JsValue::from_str(&text)) {
@@ -464,7 +478,7 @@ impl SyncEngine {
     pub async fn retry(&self, id: MutationId) -> Result<(), EngineError> {
         self.locked(async |r| r.retry(id, now_ms()).await.map(|_| ()))
             .await?;
-        self.inner.changes.update(|n| *n += 1);
+        self.inner.changes.try_update(|n| *n += 1);
         self.post(&Message::Wrote);
         let _ = self.inner.kick.unbounded_send(());
         self.refresh(false).await;
@@ -474,7 +488,7 @@ impl SyncEngine {
     /// Lets a refused change go, after the person has seen it.
     pub async fn dismiss(&self, id: MutationId) -> Result<(), EngineError> {
         self.locked(async |r| r.dismiss(id).await).await?;
-        self.inner.changes.update(|n| *n += 1);
+        self.inner.changes.try_update(|n| *n += 1);
         self.post(&Message::Wrote);
         self.refresh(false).await;
         Ok(())
@@ -483,12 +497,12 @@ impl SyncEngine {
     /// After a local write: counts move by one without reading the outbox again (a tablet
     /// saving many changes in a row stays fast); the other tabs and the loop hear of it.
     async fn after_write(&self, mutation: &Mutation, had_conflicts: bool) {
-        self.inner.status.update(|s| {
+        self.inner.status.try_update(|s| {
             s.pending += 1;
             let at = mutation.hlc.wall_ms;
             s.oldest_pending_ms = Some(s.oldest_pending_ms.map_or(at, |o| o.min(at)));
         });
-        self.inner.changes.update(|n| *n += 1);
+        self.inner.changes.try_update(|n| *n += 1);
         self.post(&Message::Wrote);
         let _ = self.inner.kick.unbounded_send(());
         if had_conflicts {
@@ -535,17 +549,19 @@ impl SyncEngine {
             Ok::<_, EngineError>((pending, attention, conflicts))
         };
         match counts.await {
-            Ok((pending, attention, conflicts)) => self.inner.status.update(|s| {
-                // Changes the server has confirmed are safe: they wait only for the pull
-                // that brings them back, and are not counted as "to upload".
-                let unconfirmed = pending.iter().filter(|p| p.acked_version.is_none());
-                s.pending = unconfirmed.clone().count();
-                s.oldest_pending_ms = unconfirmed.map(|p| p.mutation.hlc.wall_ms).min();
-                s.attention = attention;
-                if let Some(c) = conflicts {
-                    s.conflicts = c;
-                }
-            }),
+            Ok((pending, attention, conflicts)) => {
+                self.inner.status.try_update(|s| {
+                    // Changes the server has confirmed are safe: they wait only for the pull
+                    // that brings them back, and are not counted as "to upload".
+                    let unconfirmed = pending.iter().filter(|p| p.acked_version.is_none());
+                    s.pending = unconfirmed.clone().count();
+                    s.oldest_pending_ms = unconfirmed.map(|p| p.mutation.hlc.wall_ms).min();
+                    s.attention = attention;
+                    if let Some(c) = conflicts {
+                        s.conflicts = c;
+                    }
+                });
+            }
             Err(e) => leptos::logging::warn!("could not read the sync state: {e}"),
         }
     }
@@ -564,7 +580,7 @@ impl SyncEngine {
             return; // dropping the guard hands the loop to the next tab
         }
         *self.inner.leadership.borrow_mut() = Some(guard);
-        self.inner.status.update(|s| s.leader = true);
+        self.inner.status.try_update(|s| s.leader = true);
         if let Some(root) = web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.document_element())
@@ -605,13 +621,13 @@ impl SyncEngine {
 
     /// One run under the watchdog.
     async fn run_guarded(&self) -> Result<(), EngineError> {
-        self.inner.status.update(|s| s.syncing = true);
+        self.inner.status.try_update(|s| s.syncing = true);
         let run = Box::pin(self.run_once());
         let result = match select(run, TimeoutFuture::new(RUN_TIMEOUT_MS)).await {
             Either::Left((result, _)) => result,
             Either::Right(_) => Err(EngineError::Timeout(RUN_TIMEOUT_MS / 1000)),
         };
-        self.inner.status.update(|s| {
+        self.inner.status.try_update(|s| {
             s.syncing = false;
             s.runs += 1;
         });
@@ -665,13 +681,13 @@ impl SyncEngine {
             leptos::logging::warn!("could not remember the last sync: {e}");
         }
         stats.ms = precise_ms() - started;
-        self.inner.status.update(|s| {
+        self.inner.status.try_update(|s| {
             s.last_sync_ms = Some(last);
             s.error = None;
             s.last_run = Some(stats);
         });
         if changed {
-            self.inner.changes.update(|n| *n += 1);
+            self.inner.changes.try_update(|n| *n += 1);
         }
         self.refresh(changed).await;
         self.post(&Message::Synced {
