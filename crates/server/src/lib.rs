@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod health;
+pub mod import;
 pub mod json;
 pub mod schema;
 pub mod seed;
@@ -52,6 +53,7 @@ fn api_router() -> Router<AppState> {
         .merge(users::router())
         .merge(sync::router())
         .merge(blobs::router())
+        .merge(import::api::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))

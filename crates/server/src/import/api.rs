@@ -1,0 +1,281 @@
+//! `POST /api/import/preview` and `POST /api/import/errors.csv`: the file in the body as it
+//! came from the DMS (CSV or Excel, any of the encodings [`super::table`] reads). Nothing is
+//! written: the preview shows the supervisor what the import would take, the mapping it used,
+//! and every problem by line; the errors CSV is that list as a file to fix the export with.
+//! Leads only (care supervisors and managers).
+
+use super::rows::{self, CleanRow, RowError};
+use super::table::{self, Format, TableError};
+use crate::auth::CurrentUser;
+use crate::error::Error;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Query};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::post;
+use axum::{Json, Router};
+use huifang_core::UserProfile;
+use huifang_core::care::columns::{self, Column};
+use serde::{Deserialize, Serialize};
+
+/// The largest export accepted: 50,000 rows of a wide DMS export fit well inside.
+pub const IMPORT_BODY_LIMIT_BYTES: usize = 32 * 1024 * 1024;
+/// Clean rows shown in a preview.
+pub const PREVIEW_ROWS: usize = 20;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/import/preview",
+            post(preview).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT_BYTES)),
+        )
+        .route(
+            "/import/errors.csv",
+            post(errors_csv).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT_BYTES)),
+        )
+}
+
+/// Query parameters of both routes.
+#[derive(Debug, Default, Deserialize)]
+pub struct ImportQuery {
+    /// The supervisor's mapping, one entry per header, comma-separated column names
+    /// (`name,mobile,,plate`; empty: not imported). Without it, the headers are recognised.
+    pub mapping: Option<String>,
+    /// The store's area code for landlines written without one (e.g. `0311`).
+    pub area_code: Option<String>,
+}
+
+/// What the preview answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preview {
+    pub format: String,
+    pub encoding: String,
+    pub headers: Vec<String>,
+    /// The column each header feeds (`null`: not imported).
+    pub mapping: Vec<Option<Column>>,
+    /// Columns no header feeds, for the mapping screen.
+    pub unmapped: Vec<Column>,
+    pub rows_total: usize,
+    pub rows_clean: usize,
+    /// Customers the clean rows make (rows sharing a phone or VIN are one customer).
+    pub customers: usize,
+    pub preview: Vec<PreviewRow>,
+    pub errors: Vec<PreviewError>,
+}
+
+/// A clean row as the preview shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewRow {
+    pub line: usize,
+    pub name: String,
+    pub mobile: Option<String>,
+    pub plate: Option<String>,
+    pub vin: Option<String>,
+    pub visit_date: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewError {
+    pub line: usize,
+    pub column: Option<Column>,
+    pub value: String,
+    pub problem: String,
+    pub detail: String,
+}
+
+fn lead_only(me: &UserProfile) -> Result<(), Error> {
+    if me.role.is_lead() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden(format!(
+            "the role {} may not import customer lists",
+            me.role
+        )))
+    }
+}
+
+fn body(bytes: Result<Bytes, BytesRejection>) -> Result<Bytes, Error> {
+    bytes.map_err(|e| match e {
+        BytesRejection::FailedToBufferBody(_) => Error::PayloadTooLarge(format!(
+            "an import file may be at most {} MB",
+            IMPORT_BODY_LIMIT_BYTES / (1024 * 1024)
+        )),
+        other => Error::BadRequest(other.body_text()),
+    })
+}
+
+fn parse_mapping(text: &str, headers: usize) -> Result<Vec<Option<Column>>, Error> {
+    let mut mapping: Vec<Option<Column>> = text
+        .split(',')
+        .map(|name| {
+            let name = name.trim();
+            if name.is_empty() {
+                return Ok(None);
+            }
+            serde_json::from_value::<Column>(serde_json::Value::String(name.to_owned()))
+                .map(Some)
+                .map_err(|_| Error::BadRequest(format!("no import column named {name:?}")))
+        })
+        .collect::<Result<_, _>>()?;
+    if mapping.len() > headers {
+        return Err(Error::BadRequest(format!(
+            "the mapping has {} entries for {headers} headers",
+            mapping.len()
+        )));
+    }
+    mapping.resize(headers, None);
+    let mut seen = std::collections::BTreeSet::new();
+    if let Some(twice) = mapping.iter().flatten().find(|c| !seen.insert(**c)) {
+        return Err(Error::BadRequest(format!(
+            "the column {twice:?} is mapped from two headers"
+        )));
+    }
+    Ok(mapping)
+}
+
+/// Reads, maps and cleans the file.
+fn run(
+    bytes: &[u8],
+    query: &ImportQuery,
+) -> Result<(table::Table, Vec<Option<Column>>, rows::Cleaned), Error> {
+    let table = table::read(bytes).map_err(|e| match e {
+        TableError::Empty | TableError::NoHeader => Error::BadRequest(e.to_string()),
+        other => Error::BadRequest(format!("the file could not be read: {other}")),
+    })?;
+    let mapping = match &query.mapping {
+        Some(text) => parse_mapping(text, table.headers.len())?,
+        None => columns::suggest(&table.headers),
+    };
+    let cleaned = rows::clean(&table, &mapping, query.area_code.as_deref());
+    Ok((table, mapping, cleaned))
+}
+
+fn problem_name(e: &RowError) -> String {
+    serde_json::to_value(e.problem)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn preview_row(r: &CleanRow) -> PreviewRow {
+    PreviewRow {
+        line: r.line,
+        name: r.name.clone(),
+        mobile: r.mobile.clone(),
+        plate: r.plate.clone(),
+        vin: r.vin.clone(),
+        visit_date: r.visit_date.map(|d| d.to_string()),
+    }
+}
+
+async fn preview(
+    CurrentUser(me): CurrentUser,
+    Query(query): Query<ImportQuery>,
+    bytes: Result<Bytes, BytesRejection>,
+) -> Result<Json<Preview>, Error> {
+    lead_only(&me)?;
+    let bytes = body(bytes)?;
+    // Parsing 50,000 rows is CPU work: off the async workers.
+    let (table, mapping, cleaned) = tokio::task::spawn_blocking(move || run(&bytes, &query))
+        .await
+        .map_err(|e| Error::Internal(format!("the import task failed: {e}")))??;
+    let unmapped = Column::ALL
+        .into_iter()
+        .filter(|c| !mapping.contains(&Some(*c)))
+        .collect();
+    Ok(Json(Preview {
+        format: match table.format {
+            Format::Csv => "csv",
+            Format::Excel => "excel",
+        }
+        .to_owned(),
+        encoding: table.encoding.to_owned(),
+        headers: table.headers.clone(),
+        mapping,
+        unmapped,
+        rows_total: table.rows.len(),
+        rows_clean: cleaned.rows.len(),
+        customers: rows::same_customers(&cleaned.rows).len(),
+        preview: cleaned
+            .rows
+            .iter()
+            .take(PREVIEW_ROWS)
+            .map(preview_row)
+            .collect(),
+        errors: cleaned
+            .errors
+            .iter()
+            .map(|e| PreviewError {
+                line: e.line,
+                column: e.column,
+                value: e.value.clone(),
+                problem: problem_name(e),
+                detail: e.detail.clone(),
+            })
+            .collect(),
+    }))
+}
+
+/// The row errors as a CSV for Excel (UTF-8 with BOM, Chinese headers).
+pub fn errors_csv_text(errors: &[RowError]) -> Result<String, Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let internal = |e: csv::Error| Error::Internal(format!("writing the error report: {e}"));
+    writer
+        .write_record([
+            "行号 line",
+            "列 column",
+            "内容 value",
+            "问题 problem",
+            "说明 detail",
+        ])
+        .map_err(internal)?;
+    for e in errors {
+        let column = e
+            .column
+            .and_then(|c| serde_json::to_value(c).ok())
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        writer
+            .write_record([
+                e.line.to_string(),
+                column,
+                e.value.clone(),
+                problem_name(e),
+                e.detail.clone(),
+            ])
+            .map_err(internal)?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| Error::Internal(format!("writing the error report: {e}")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| Error::Internal(format!("the error report is not UTF-8: {e}")))?;
+    Ok(format!("\u{feff}{text}"))
+}
+
+async fn errors_csv(
+    CurrentUser(me): CurrentUser,
+    Query(query): Query<ImportQuery>,
+    bytes: Result<Bytes, BytesRejection>,
+) -> Result<impl IntoResponse, Error> {
+    lead_only(&me)?;
+    let bytes = body(bytes)?;
+    let text = tokio::task::spawn_blocking(move || {
+        let (_, _, cleaned) = run(&bytes, &query)?;
+        errors_csv_text(&cleaned.errors)
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("the import task failed: {e}")))??;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"import-errors.csv\"",
+            ),
+        ],
+        text,
+    ))
+}

@@ -1,0 +1,169 @@
+//! `POST /api/import/preview` and `/api/import/errors.csv` through the router: a GBK export
+//! with messy rows, an Excel workbook, the supervisor's own mapping, and the refusals.
+
+mod common;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::{TestResponse, demo_app, send, token_for};
+use huifang_core::ErrorCode;
+use huifang_core::care::columns::Column;
+use huifang_server::import::api::Preview;
+
+const EXPORT: &str = "客户姓名,手机号码,车牌号,VIN码,进厂日期,委托书号,服务顾问,备注\n\
+    王建国, 138 0013 8000 ,京a 12345,1M8GDM9AXKP042788,2026/11/3,WO-1001,刘强,老客户\n\
+    李秀英,+86 139-0013-9000,沪B·D12345,,2026年11月4日,WO-1002,刘强,\n\
+    ,,,,,,,\n\
+    赵六,1380013800,京A22222,,2026-11-04,WO-1003,陈明,\n\
+    王建国,13800138000,京A33333,11111111111111111,2026-11-05,WO-1004,陈明,第二辆车\n";
+
+async fn post_file(app: &Router, uri: &str, token: &str, bytes: Vec<u8>) -> TestResponse {
+    let request = Request::post(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/octet-stream")
+        .body(Body::from(bytes))
+        .expect("request");
+    send(app, request).await
+}
+
+#[tokio::test]
+async fn a_gbk_export_is_previewed_with_its_row_errors() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        let supervisor = token_for(&app, "supervisor").await;
+        let (gbk, _, _) = encoding_rs::GBK.encode(EXPORT);
+        let response = post_file(&app, "/api/import/preview", &supervisor, gbk.to_vec()).await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "[{label}] {}",
+            response.text()
+        );
+        let preview: Preview = serde_json::from_slice(&response.body).expect("a preview");
+        assert_eq!(preview.encoding, "GB18030");
+        assert_eq!(preview.rows_total, 4, "the blank row is not a row");
+        assert_eq!(preview.rows_clean, 3);
+        assert_eq!(preview.customers, 2, "王建国's two cars are one customer");
+        assert_eq!(preview.mapping[0], Some(Column::Name));
+        assert_eq!(preview.mapping[7], None, "备注 is left for the person");
+        assert!(preview.unmapped.contains(&Column::Mileage));
+        assert_eq!(preview.preview[0].mobile.as_deref(), Some("13800138000"));
+        assert_eq!(preview.preview[1].plate.as_deref(), Some("沪BD12345"));
+        assert_eq!(preview.errors.len(), 1, "{:?}", preview.errors);
+        assert_eq!(preview.errors[0].line, 5);
+        assert_eq!(preview.errors[0].problem, "bad_phone");
+        assert_eq!(preview.errors[0].value, "1380013800");
+
+        // The error report, for Excel.
+        let report = post_file(&app, "/api/import/errors.csv", &supervisor, gbk.to_vec()).await;
+        assert_eq!(report.status, StatusCode::OK);
+        assert_eq!(
+            report.header("content-type"),
+            Some("text/csv; charset=utf-8")
+        );
+        let text = report.text();
+        assert!(text.starts_with('\u{feff}'), "a BOM for Excel");
+        assert!(text.contains("5,mobile,1380013800,bad_phone"), "{text}");
+        state.db.close().await;
+    }
+}
+
+#[tokio::test]
+async fn the_supervisors_mapping_overrides_the_guess() {
+    for db in common::test_databases().await {
+        let (app, state) = demo_app(&db).await;
+        let supervisor = token_for(&app, "supervisor").await;
+        // 车牌号 ignored, 备注 taken as tags.
+        let uri = "/api/import/preview?mapping=name,mobile,,vin,visit_date,work_order,service_advisor,tags";
+        let response = post_file(&app, uri, &supervisor, EXPORT.as_bytes().to_vec()).await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+        let preview: Preview = serde_json::from_slice(&response.body).expect("a preview");
+        assert_eq!(preview.mapping[2], None);
+        assert_eq!(preview.mapping[7], Some(Column::Tags));
+        assert_eq!(preview.preview[0].plate, None);
+
+        let bad = post_file(
+            &app,
+            "/api/import/preview?mapping=name,name",
+            &supervisor,
+            EXPORT.as_bytes().to_vec(),
+        )
+        .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        assert!(
+            bad.api_error().reason.contains("two headers"),
+            "{}",
+            bad.text()
+        );
+        let unknown = post_file(
+            &app,
+            "/api/import/preview?mapping=name,shoe_size",
+            &supervisor,
+            EXPORT.as_bytes().to_vec(),
+        )
+        .await;
+        assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+        state.db.close().await;
+    }
+}
+
+#[tokio::test]
+async fn an_excel_workbook_is_read() {
+    for db in common::test_databases().await {
+        let (app, state) = demo_app(&db).await;
+        let supervisor = token_for(&app, "supervisor").await;
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (col, header) in ["姓名", "手机", "车架号"].iter().enumerate() {
+            sheet.write_string(0, col as u16, *header).expect("cell");
+        }
+        sheet.write_string(1, 0, "王建国").expect("cell");
+        sheet.write_number(1, 1, 13800138000.0).expect("cell");
+        sheet.write_string(1, 2, "1M8GDM9AXKP042788").expect("cell");
+        let bytes = book.save_to_buffer().expect("xlsx");
+        let response = post_file(&app, "/api/import/preview", &supervisor, bytes).await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+        let preview: Preview = serde_json::from_slice(&response.body).expect("a preview");
+        assert_eq!(preview.format, "excel");
+        assert_eq!(preview.rows_clean, 1);
+        assert_eq!(preview.preview[0].mobile.as_deref(), Some("13800138000"));
+        state.db.close().await;
+    }
+}
+
+#[tokio::test]
+async fn only_leads_import_and_bad_files_get_a_reason() {
+    for db in common::test_databases().await {
+        let (app, state) = demo_app(&db).await;
+        let agent = token_for(&app, "agent1").await;
+        let refused = post_file(&app, "/api/import/preview", &agent, EXPORT.into()).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert_eq!(refused.api_error().error, ErrorCode::Forbidden);
+
+        let supervisor = token_for(&app, "supervisor").await;
+        let empty = post_file(&app, "/api/import/preview", &supervisor, Vec::new()).await;
+        assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+        assert_eq!(empty.api_error().error, ErrorCode::BadRequest);
+        let broken = post_file(
+            &app,
+            "/api/import/preview",
+            &supervisor,
+            b"PK\x03\x04not really a workbook".to_vec(),
+        )
+        .await;
+        assert_eq!(broken.status, StatusCode::BAD_REQUEST);
+        assert!(broken.api_error().reason.contains("could not be read"));
+
+        let anonymous = send(
+            &app,
+            Request::post("/api/import/preview")
+                .body(Body::from(EXPORT))
+                .expect("request"),
+        )
+        .await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+        state.db.close().await;
+    }
+}
