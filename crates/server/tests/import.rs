@@ -9,7 +9,12 @@ use axum::http::{Request, StatusCode};
 use common::{TestResponse, demo_app, send, token_for};
 use huifang_core::ErrorCode;
 use huifang_core::care::columns::Column;
-use huifang_server::import::api::Preview;
+use huifang_core::sync::{
+    Change, ClientId, Entity, FieldWrite, Hlc, Mutation, MutationId, Op, PullRequest, PushRequest,
+    Record, RecordKind, UserCtx,
+};
+use huifang_server::import::api::{Committed, Preview};
+use huifang_server::import::commit::Summary;
 
 const EXPORT: &str = "客户姓名,手机号码,车牌号,VIN码,进厂日期,委托书号,服务顾问,备注\n\
     王建国, 138 0013 8000 ,京a 12345,1M8GDM9AXKP042788,2026/11/3,WO-1001,刘强,老客户\n\
@@ -164,6 +169,150 @@ async fn only_leads_import_and_bad_files_get_a_reason() {
         )
         .await;
         assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
+        state.db.close().await;
+    }
+}
+
+async fn ctx(state: &huifang_server::state::AppState, username: &str) -> UserCtx {
+    let (profile, _) = huifang_server::users::find_active_user(
+        &state.db,
+        &huifang_core::Username::parse(username).expect("username"),
+    )
+    .await
+    .expect("query")
+    .expect("the user exists");
+    huifang_server::sync::user_ctx(&profile)
+}
+
+/// Every entity of `kind` `user` sees, as the sync feed gives it.
+async fn entities(
+    state: &huifang_server::state::AppState,
+    user: &UserCtx,
+    kind: RecordKind,
+) -> Vec<Entity> {
+    let page = state
+        .sync
+        .pull(
+            user,
+            PullRequest {
+                cursor: 0,
+                limit: 1_000,
+            },
+            0,
+        )
+        .await
+        .expect("pull");
+    page.changes
+        .into_iter()
+        .filter_map(|c| match c {
+            Change::Record {
+                record: Record::Entity(e),
+            } if e.kind == kind => Some(e),
+            _ => None,
+        })
+        .collect()
+}
+
+fn named<'a>(list: &'a [Entity], name: &str) -> &'a Entity {
+    list.iter()
+        .find(|e| e.value("name") == Some(&serde_json::json!(name)))
+        .unwrap_or_else(|| panic!("no {name}"))
+}
+
+#[tokio::test]
+async fn importing_writes_customers_once_and_keeps_what_agents_wrote() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        let supervisor = token_for(&app, "supervisor").await;
+        let response = post_file(&app, "/api/import/commit", &supervisor, EXPORT.into()).await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "[{label}] {}",
+            response.text()
+        );
+        let first: Committed = serde_json::from_slice(&response.body).expect("a summary");
+        assert_eq!(
+            first.errors.len(),
+            1,
+            "the bad phone is reported, not imported"
+        );
+        let s = &first.summary;
+        assert_eq!(
+            (s.customers_created, s.vehicles_created, s.visits_created),
+            (2, 3, 3)
+        );
+        assert_eq!(s.refused, 0, "{:?}", s.refusals);
+
+        // The records reach an agent's tablet by the ordinary pull.
+        let agent = ctx(&state, "agent1").await;
+        let customers = entities(&state, &agent, RecordKind::Customer).await;
+        assert_eq!(customers.len(), 2, "[{label}]");
+        let wang = named(&customers, "王建国");
+        assert_eq!(wang.value("phone"), Some(&serde_json::json!("13800138000")));
+        let cars = entities(&state, &agent, RecordKind::Vehicle).await;
+        assert_eq!(
+            cars.iter()
+                .filter(|c| c.value("customer") == Some(&serde_json::json!(wang.id.to_string())))
+                .count(),
+            2,
+            "王建国's two cars are his"
+        );
+
+        // The same export again changes nothing.
+        let again = post_file(&app, "/api/import/commit", &supervisor, EXPORT.into()).await;
+        let again: Committed = serde_json::from_slice(&again.body).expect("a summary");
+        assert_eq!(
+            again.summary,
+            Summary::default(),
+            "[{label}] nothing doubles"
+        );
+
+        // An agent corrects the name; tomorrow's export has the old name and a new
+        // membership: the agent's name stays, the membership is taken.
+        let fix = Mutation {
+            mutation_id: MutationId::new_v7(1, [0, 0, 0, 0, 0, 0, 0, 0, 0, 7]),
+            client_id: ClientId::new_v7(1, [0, 0, 0, 0, 0, 0, 0, 0, 0, 9]),
+            client_seq: 1,
+            hlc: Hlc {
+                wall_ms: huifang_server::db::now_ms(),
+                counter: 0,
+                node: ClientId::new_v7(1, [0, 0, 0, 0, 0, 0, 0, 0, 0, 9]),
+            },
+            user: agent.user.clone(),
+            kind: RecordKind::Customer,
+            record_id: wang.id,
+            op: Op::SetFields {
+                writes: vec![FieldWrite {
+                    field: "name".into(),
+                    value: serde_json::json!("王建国（老王）"),
+                    base: wang.fields.get("name").map(|f| f.stamp),
+                }],
+            },
+        };
+        let pushed = state
+            .sync
+            .push(
+                &agent,
+                PushRequest {
+                    schema_version: huifang_core::SCHEMA_VERSION,
+                    client_id: fix.client_id,
+                    mutations: vec![fix],
+                },
+                huifang_server::db::now_ms(),
+            )
+            .await
+            .expect("push");
+        assert!(pushed.results[0].outcome.version().is_some(), "{pushed:?}");
+        let tomorrow = "客户姓名,手机号码,会员等级\n王建国,13800138000,金卡\n";
+        let third = post_file(&app, "/api/import/commit", &supervisor, tomorrow.into()).await;
+        let third: Committed = serde_json::from_slice(&third.body).expect("a summary");
+        assert_eq!(third.summary.customers_updated, 1, "{:?}", third.summary);
+        assert_eq!(third.summary.fields_kept, 1, "the agent's name is kept");
+        let customers = entities(&state, &agent, RecordKind::Customer).await;
+        let wang = named(&customers, "王建国（老王）");
+        assert_eq!(wang.value("member_level"), Some(&serde_json::json!("金卡")));
         state.db.close().await;
     }
 }

@@ -1,17 +1,19 @@
-//! `POST /api/import/preview` and `POST /api/import/errors.csv`: the file in the body as it
-//! came from the DMS (CSV or Excel, any of the encodings [`super::table`] reads). Nothing is
-//! written: the preview shows the supervisor what the import would take, the mapping it used,
-//! and every problem by line; the errors CSV is that list as a file to fix the export with.
+//! `POST /api/import/preview`, `/api/import/commit` and `/api/import/errors.csv`: the file
+//! in the body as it came from the DMS (CSV or Excel, any of the encodings [`super::table`]
+//! reads). The preview writes nothing: it shows the supervisor what the import would take,
+//! the mapping it used, and every problem by line; the commit writes the clean rows (see
+//! [`super::commit`]); the errors CSV is the problem list as a file to fix the export with.
 //! Leads only (care supervisors and managers).
 
 use super::rows::{self, CleanRow, RowError};
 use super::table::{self, Format, TableError};
 use crate::auth::CurrentUser;
+use crate::db::now_ms;
 use crate::error::Error;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Query};
+use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::post;
@@ -30,6 +32,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/import/preview",
             post(preview).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT_BYTES)),
+        )
+        .route(
+            "/import/commit",
+            post(commit).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT_BYTES)),
         )
         .route(
             "/import/errors.csv",
@@ -204,17 +210,51 @@ async fn preview(
             .take(PREVIEW_ROWS)
             .map(preview_row)
             .collect(),
-        errors: cleaned
-            .errors
-            .iter()
-            .map(|e| PreviewError {
-                line: e.line,
-                column: e.column,
-                value: e.value.clone(),
-                problem: problem_name(e),
-                detail: e.detail.clone(),
-            })
-            .collect(),
+        errors: preview_errors(&cleaned.errors),
+    }))
+}
+
+/// What a commit answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Committed {
+    pub rows_total: usize,
+    pub rows_clean: usize,
+    pub summary: super::commit::Summary,
+    pub errors: Vec<PreviewError>,
+}
+
+fn preview_errors(errors: &[RowError]) -> Vec<PreviewError> {
+    errors
+        .iter()
+        .map(|e| PreviewError {
+            line: e.line,
+            column: e.column,
+            value: e.value.clone(),
+            problem: problem_name(e),
+            detail: e.detail.clone(),
+        })
+        .collect()
+}
+
+async fn commit(
+    State(state): State<AppState>,
+    CurrentUser(me): CurrentUser,
+    Query(query): Query<ImportQuery>,
+    bytes: Result<Bytes, BytesRejection>,
+) -> Result<Json<Committed>, Error> {
+    lead_only(&me)?;
+    let bytes = body(bytes)?;
+    let (table, _, cleaned) = tokio::task::spawn_blocking(move || run(&bytes, &query))
+        .await
+        .map_err(|e| Error::Internal(format!("the import task failed: {e}")))??;
+    let summary =
+        super::commit::commit(&state.sync, &crate::sync::user_ctx(&me), &cleaned, now_ms()).await?;
+    tracing::info!(user = %me.username, ?summary, "import committed");
+    Ok(Json(Committed {
+        rows_total: table.rows.len(),
+        rows_clean: cleaned.rows.len(),
+        summary,
+        errors: preview_errors(&cleaned.errors),
     }))
 }
 

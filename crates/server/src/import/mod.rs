@@ -3,5 +3,6 @@
 //! choices), clean every row and report the rest ([`rows`]).
 
 pub mod api;
+pub mod commit;
 pub mod rows;
 pub mod table;

@@ -108,7 +108,7 @@ async fn pull(
     Ok(Json(response))
 }
 
-fn sync_error(err: SyncError<SyncStoreError>) -> Error {
+pub(crate) fn sync_error(err: SyncError<SyncStoreError>) -> Error {
     match err {
         SyncError::UpdateRequired { client, .. } => Error::UpdateRequired {
             client: client.to_string(),

@@ -1,0 +1,440 @@
+//! Writing an import: clean rows become customers, vehicles and service visits, as sync
+//! records (so they reach every tablet by the ordinary pull), made by the importing
+//! supervisor through the same engine as any device's change.
+//!
+//! Tomorrow's export updates instead of doubling: a customer is found by phone (or through
+//! a car's VIN), a car by VIN, a visit by its work-order number. And nothing an agent wrote
+//! is overwritten: the import sets a field only when it is empty or was last written by an
+//! import itself — an agent's corrected phone or name stays.
+
+use super::rows::{CleanRow, Cleaned, same_customers};
+use crate::error::Error;
+use crate::sync::{Engine, sync_error};
+use huifang_core::SCHEMA_VERSION;
+use huifang_core::sync::{
+    ClientId, Entity, FieldWrite, Hlc, Mutation, MutationId, Op, PullRequest, PushRequest, Record,
+    RecordId, RecordKind, Scope, UserCtx,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub customers_created: usize,
+    pub customers_updated: usize,
+    pub vehicles_created: usize,
+    pub vehicles_updated: usize,
+    pub visits_created: usize,
+    /// Fields the import left alone because an agent had written them.
+    pub fields_kept: usize,
+    /// Changes the engine refused (with reasons in `refusals`).
+    pub refused: usize,
+    pub refusals: Vec<String>,
+}
+
+/// The sync fields of the records an import writes (the care agent's pages read the same).
+pub mod fields {
+    pub const NAME: &str = "name";
+    pub const PHONE: &str = "phone";
+    pub const MEMBER_LEVEL: &str = "member_level";
+    pub const MEMBER_EXPIRY: &str = "member_expiry";
+    pub const INSURANCE_EXPIRY: &str = "insurance_expiry";
+    pub const TAGS: &str = "tags";
+    pub const CUSTOMER: &str = "customer";
+    pub const VEHICLE: &str = "vehicle";
+    pub const PLATE: &str = "plate";
+    pub const VIN: &str = "vin";
+    pub const MODEL: &str = "model";
+    pub const PURCHASE_DATE: &str = "purchase_date";
+    pub const DATE: &str = "date";
+    pub const WORK_ORDER: &str = "work_order";
+    pub const ITEMS: &str = "items";
+    pub const ADVISOR: &str = "advisor";
+    pub const MILEAGE: &str = "mileage";
+    pub const SOURCE: &str = "source";
+    /// The values the last import wrote, to tell them from what people wrote since.
+    pub const DMS_VALUES: &str = "dms_values";
+}
+
+/// What the store holds already, indexed the ways an import looks things up.
+#[derive(Default)]
+struct Existing {
+    records: BTreeMap<RecordId, Entity>,
+    customer_by_phone: BTreeMap<String, RecordId>,
+    vehicle_by_vin: BTreeMap<String, RecordId>,
+    vehicle_by_plate: BTreeMap<String, RecordId>,
+    visit_by_work_order: BTreeMap<String, RecordId>,
+}
+
+fn text(e: &Entity, field: &str) -> Option<String> {
+    e.value(field).and_then(Value::as_str).map(str::to_owned)
+}
+
+async fn existing(engine: &Engine, me: &UserCtx, now_ms: i64) -> Result<Existing, Error> {
+    let mut out = Existing::default();
+    let mut cursor = 0;
+    loop {
+        let page = engine
+            .pull(
+                me,
+                PullRequest {
+                    cursor,
+                    limit: 1_000,
+                },
+                now_ms,
+            )
+            .await
+            .map_err(sync_error)?;
+        for change in page.changes {
+            let huifang_core::sync::Change::Record { record } = change else {
+                continue;
+            };
+            let Record::Entity(e) = record else { continue };
+            if e.tombstone.is_some() {
+                continue;
+            }
+            match e.kind {
+                RecordKind::Customer => {
+                    if let Some(p) = text(&e, fields::PHONE).filter(|p| !p.is_empty()) {
+                        out.customer_by_phone.entry(p).or_insert(e.id);
+                    }
+                }
+                RecordKind::Vehicle => {
+                    if let Some(v) = text(&e, fields::VIN) {
+                        out.vehicle_by_vin.entry(v).or_insert(e.id);
+                    }
+                    if let Some(p) = text(&e, fields::PLATE) {
+                        out.vehicle_by_plate.entry(p).or_insert(e.id);
+                    }
+                }
+                RecordKind::ServiceVisit => {
+                    if let Some(w) = text(&e, fields::WORK_ORDER) {
+                        out.visit_by_work_order.entry(w).or_insert(e.id);
+                    }
+                }
+                _ => continue,
+            }
+            out.records.insert(e.id, e);
+        }
+        cursor = page.next_cursor;
+        if !page.has_more {
+            return Ok(out);
+        }
+    }
+}
+
+/// Builds the mutations of one import run.
+struct Writer<'a> {
+    me: &'a UserCtx,
+    client: ClientId,
+    now_ms: i64,
+    seq: u64,
+    mutations: Vec<Mutation>,
+    summary: Summary,
+}
+
+impl Writer<'_> {
+    fn id_bits(&mut self) -> [u8; 10] {
+        self.seq += 1;
+        let mut random = [0u8; 10];
+        // Bytes 3..10 of a v7's random part survive the version and variant bits.
+        random[3..].copy_from_slice(&self.seq.to_be_bytes()[1..]);
+        random[0] = 0x1d; // "DMS", for whoever reads ids in logs
+        random
+    }
+
+    fn push(&mut self, kind: RecordKind, record_id: RecordId, op: Op) {
+        let bits = self.id_bits();
+        self.mutations.push(Mutation {
+            mutation_id: MutationId::new_v7(self.now_ms.max(0) as u64, bits),
+            client_id: self.client,
+            client_seq: self.seq,
+            hlc: Hlc {
+                wall_ms: self.now_ms,
+                counter: self.seq as u32,
+                node: self.client,
+            },
+            user: self.me.user.clone(),
+            kind,
+            record_id,
+            op,
+        });
+    }
+
+    fn create(&mut self, kind: RecordKind, fields: BTreeMap<String, Value>) -> RecordId {
+        let bits = self.id_bits();
+        let id = RecordId::new_v7(self.now_ms.max(0) as u64, bits);
+        let scope = Scope {
+            store: self.me.store.clone(),
+            owner: None,
+        };
+        self.push(kind, id, Op::Create { scope, fields });
+        id
+    }
+
+    /// Sets the fields that differ from the export, unless a person changed them since the
+    /// last import; records what this import gave. Returns whether anything is written.
+    fn update(&mut self, current: &Entity, wanted: BTreeMap<String, Value>) -> bool {
+        let last_import = current
+            .value(fields::DMS_VALUES)
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        let mut writes = Vec::new();
+        for (field, value) in &wanted {
+            match current.fields.get(field) {
+                Some(state) if state.value == *value => {}
+                Some(state) if last_import.get(field) != Some(&state.value) => {
+                    self.summary.fields_kept += 1;
+                }
+                state => writes.push(FieldWrite {
+                    field: field.clone(),
+                    value: value.clone(),
+                    base: state.map(|s| s.stamp),
+                }),
+            }
+        }
+        let given = Value::Object(wanted.into_iter().collect());
+        if current.value(fields::DMS_VALUES) != Some(&given) {
+            writes.push(FieldWrite {
+                field: fields::DMS_VALUES.to_owned(),
+                value: given,
+                base: current.fields.get(fields::DMS_VALUES).map(|s| s.stamp),
+            });
+        }
+        let changed = writes.iter().any(|w| w.field != fields::DMS_VALUES);
+        if !writes.is_empty() {
+            self.push(current.kind, current.id, Op::SetFields { writes });
+        }
+        changed
+    }
+
+    /// A new record with what the import gives it, remembered as imported.
+    fn create_imported(&mut self, kind: RecordKind, wanted: BTreeMap<String, Value>) -> RecordId {
+        let mut fields = wanted.clone();
+        fields.insert(
+            fields::DMS_VALUES.to_owned(),
+            Value::Object(wanted.into_iter().collect()),
+        );
+        fields.insert(fields::SOURCE.to_owned(), json!("dms"));
+        self.create(kind, fields)
+    }
+}
+
+fn put(map: &mut BTreeMap<String, Value>, field: &str, value: Option<Value>) {
+    if let Some(v) = value {
+        map.insert(field.to_owned(), v);
+    }
+}
+
+/// Writes the clean rows of an import. Rows sharing a phone or VIN are one customer.
+pub async fn commit(
+    engine: &Engine,
+    me: &UserCtx,
+    cleaned: &Cleaned,
+    now_ms: i64,
+) -> Result<Summary, Error> {
+    let mut known = existing(engine, me, now_ms).await?;
+    let mut random = [0u8; 10];
+    random[3..].copy_from_slice(&(now_ms as u64).to_be_bytes()[1..]);
+    random[1] = 0xd5;
+    let mut w = Writer {
+        me,
+        client: ClientId::new_v7(now_ms.max(0) as u64, random),
+        now_ms,
+        seq: 0,
+        mutations: Vec::new(),
+        summary: Summary::default(),
+    };
+    for group in same_customers(&cleaned.rows) {
+        let rows: Vec<&CleanRow> = group.iter().map(|&i| &cleaned.rows[i]).collect();
+        // Later rows of the export win for the customer's own fields.
+        let mut wanted = BTreeMap::new();
+        for r in &rows {
+            if !r.name.is_empty() {
+                wanted.insert(fields::NAME.to_owned(), json!(r.name));
+            }
+            put(
+                &mut wanted,
+                fields::PHONE,
+                r.mobile.as_ref().map(|p| json!(p)),
+            );
+            put(
+                &mut wanted,
+                fields::MEMBER_LEVEL,
+                r.member_level.as_ref().map(|l| json!(l)),
+            );
+            put(
+                &mut wanted,
+                fields::MEMBER_EXPIRY,
+                r.member_expiry.map(|d| json!(d.to_string())),
+            );
+            put(
+                &mut wanted,
+                fields::INSURANCE_EXPIRY,
+                r.insurance_expiry.map(|d| json!(d.to_string())),
+            );
+            if !r.tags.is_empty() {
+                wanted.insert(fields::TAGS.to_owned(), json!(r.tags));
+            }
+        }
+        let found = rows
+            .iter()
+            .filter_map(|r| r.mobile.as_ref())
+            .find_map(|p| known.customer_by_phone.get(p).copied())
+            .or_else(|| {
+                rows.iter()
+                    .filter_map(|r| r.vin.as_ref())
+                    .filter_map(|v| known.vehicle_by_vin.get(v))
+                    .filter_map(|id| known.records.get(id))
+                    .find_map(|car| text(car, fields::CUSTOMER))
+                    .and_then(|c| c.parse().ok().map(RecordId))
+            });
+        let customer = match found.and_then(|id| known.records.get(&id).cloned()) {
+            Some(current) => {
+                if w.update(&current, wanted) {
+                    w.summary.customers_updated += 1;
+                }
+                current.id
+            }
+            None => {
+                let id = w.create_imported(RecordKind::Customer, wanted);
+                if let Some(p) = rows.iter().find_map(|r| r.mobile.clone()) {
+                    known.customer_by_phone.insert(p, id);
+                }
+                w.summary.customers_created += 1;
+                id
+            }
+        };
+        for r in &rows {
+            let vehicle = vehicle(&mut w, &mut known, customer, r);
+            visit(&mut w, &mut known, customer, vehicle, r);
+        }
+    }
+    // Push in the engine's batch size; every refusal is counted and said.
+    let mutations = std::mem::take(&mut w.mutations);
+    for batch in mutations.chunks(1_000) {
+        let response = engine
+            .push(
+                me,
+                PushRequest {
+                    schema_version: SCHEMA_VERSION,
+                    client_id: w.client,
+                    mutations: batch.to_vec(),
+                },
+                now_ms,
+            )
+            .await
+            .map_err(sync_error)?;
+        for result in response.results {
+            if let huifang_core::sync::Outcome::Rejected { reason, .. } = result.outcome {
+                w.summary.refused += 1;
+                w.summary.refusals.push(reason);
+            }
+        }
+    }
+    Ok(w.summary)
+}
+
+fn vehicle(
+    w: &mut Writer<'_>,
+    known: &mut Existing,
+    customer: RecordId,
+    r: &CleanRow,
+) -> Option<RecordId> {
+    if r.vin.is_none() && r.plate.is_none() {
+        return None;
+    }
+    let mut wanted = BTreeMap::new();
+    wanted.insert(fields::CUSTOMER.to_owned(), json!(customer.to_string()));
+    put(&mut wanted, fields::VIN, r.vin.as_ref().map(|v| json!(v)));
+    put(
+        &mut wanted,
+        fields::PLATE,
+        r.plate.as_ref().map(|p| json!(p)),
+    );
+    put(
+        &mut wanted,
+        fields::MODEL,
+        r.model.as_ref().map(|m| json!(m)),
+    );
+    put(
+        &mut wanted,
+        fields::PURCHASE_DATE,
+        r.purchase_date.map(|d| json!(d.to_string())),
+    );
+    let found = r
+        .vin
+        .as_ref()
+        .and_then(|v| known.vehicle_by_vin.get(v))
+        .or_else(|| r.plate.as_ref().and_then(|p| known.vehicle_by_plate.get(p)))
+        .copied();
+    match found.and_then(|id| known.records.get(&id).cloned()) {
+        Some(current) => {
+            if w.update(&current, wanted) {
+                w.summary.vehicles_updated += 1;
+            }
+            Some(current.id)
+        }
+        None => {
+            // The same car twice in one file: the first row created it.
+            if let Some(id) = found {
+                return Some(id);
+            }
+            let id = w.create_imported(RecordKind::Vehicle, wanted);
+            if let Some(v) = &r.vin {
+                known.vehicle_by_vin.insert(v.clone(), id);
+            }
+            if let Some(p) = &r.plate {
+                known.vehicle_by_plate.insert(p.clone(), id);
+            }
+            w.summary.vehicles_created += 1;
+            Some(id)
+        }
+    }
+}
+
+fn visit(
+    w: &mut Writer<'_>,
+    known: &mut Existing,
+    customer: RecordId,
+    vehicle: Option<RecordId>,
+    r: &CleanRow,
+) {
+    let Some(date) = r.visit_date else { return };
+    // A visit is known by its work order; without one, by car and day.
+    let key = match (&r.work_order, vehicle) {
+        (Some(wo), _) => wo.clone(),
+        (None, Some(v)) => format!("{v}@{date}"),
+        (None, None) => format!("{customer}@{date}"),
+    };
+    if known.visit_by_work_order.contains_key(&key) {
+        return;
+    }
+    let mut fields = BTreeMap::new();
+    fields.insert(fields::CUSTOMER.to_owned(), json!(customer.to_string()));
+    put(
+        &mut fields,
+        fields::VEHICLE,
+        vehicle.map(|v| json!(v.to_string())),
+    );
+    fields.insert(fields::DATE.to_owned(), json!(date.to_string()));
+    fields.insert(fields::WORK_ORDER.to_owned(), json!(key));
+    put(
+        &mut fields,
+        fields::ITEMS,
+        r.service_items.as_ref().map(|i| json!(i)),
+    );
+    put(
+        &mut fields,
+        fields::ADVISOR,
+        r.service_advisor.as_ref().map(|a| json!(a)),
+    );
+    put(&mut fields, fields::MILEAGE, r.mileage.map(|m| json!(m)));
+    fields.insert(fields::SOURCE.to_owned(), json!("dms"));
+    let id = w.create(RecordKind::ServiceVisit, fields);
+    known.visit_by_work_order.insert(key, id);
+    w.summary.visits_created += 1;
+}
