@@ -162,6 +162,7 @@ keys! {
     SettingsTitle, SettingsLanguageHint, SettingsVersion, SettingsVersionUnknown,
     SettingsAccount, SessionExpired,
     ErrStorageFull, ErrInvalidChange, ErrDeviceStorage, ErrSyncTimeout, SyncOpening, SyncSyncing, SyncUpToDate, SyncPending, SyncOldest, SyncLast, SyncFailed, SyncRetryAt, SyncNeedsAttention, SyncConflicts, SyncNow, SyncPageTitle, SyncLeaderThis, SyncLeaderOther, SyncPendingHeading, SyncPendingEmpty, SyncAcked, AttentionHeading, AttentionEmpty, AttentionIntro, AttentionReason, AttentionRetry, AttentionDismiss, AttentionDismissConfirm, RejectForbidden, RejectNotFound, RejectAlreadyExists, RejectDeleted, RejectIllegalTransition, RejectStaleTransition, RejectClockAhead, RejectInvalid, ConflictsTitle, ConflictsIntro, ConflictsEmpty, ConflictKeep, ConflictCombine, ConflictCombineSave, ConflictShown, ConflictResolved, CustomersEmpty, CustomerNew, CustomerName, CustomerPhone, CustomerNote, CustomerSave, CustomerSaved, CustomerNotFound, CustomerConflict, CustomerBack, ErrNameRequired, ErrBadPhone, AttemptsHeading, AttemptsEmpty, AttemptLog, AttemptOutcome, OutcomeReached, OutcomeNoAnswer, OutcomeBusy, OutcomeWrongNumber, SettingsStorage, StorageUsage, StorageOf, StoragePersisted, StorageNotPersisted, StoragePersistAsk, StoragePersistRefused, StorageUnknown, KindCustomer, KindVehicle, KindServiceVisit, KindCallbackTask, KindCallScript, KindComplaint, KindLead, KindTestDrive, KindAppointment, KindCallAttempt, KindCallbackRecord, KindComplaintStep, KindLeadActivity, KindSignature, KindAuditEntry,
+    ImportTitle, ImportIntro, ImportChooseFile, ImportNeedsNetwork, ImportReading, ImportCommitting, ImportRows, ImportClean, ImportCustomers, ImportErrors, ImportEncoding, ImportMapping, ImportMappingHint, ImportSkip, ImportPreview, ImportErrorList, ImportDownloadErrors, ImportConfirm, ImportDone, ImportCreated, ImportUpdated, ImportKept, ImportVisits, ImportVehicles, ImportLine, ImportColumn, ImportValue, ImportProblem, ProblemNoNameNoPhone, ProblemBadPhone, ProblemBadPlate, ProblemBadVin, ProblemBadDate, ProblemBadNumber, ColName, ColMobile, ColPlate, ColVin, ColModel, ColPurchaseDate, ColVisitDate, ColWorkOrder, ColServiceItems, ColServiceAdvisor, ColMileage, ColMemberLevel, ColMemberExpiry, ColInsuranceExpiry, ColTags,
 }
 
 impl Key {
@@ -257,6 +258,41 @@ impl Key {
             O::NoAnswer => Key::OutcomeNoAnswer,
             O::Busy => Key::OutcomeBusy,
             O::WrongNumber => Key::OutcomeWrongNumber,
+        }
+    }
+
+    /// The label of an import column.
+    pub fn column(column: huifang_core::care::columns::Column) -> Key {
+        use huifang_core::care::columns::Column as C;
+        match column {
+            C::Name => Key::ColName,
+            C::Mobile => Key::ColMobile,
+            C::Plate => Key::ColPlate,
+            C::Vin => Key::ColVin,
+            C::Model => Key::ColModel,
+            C::PurchaseDate => Key::ColPurchaseDate,
+            C::VisitDate => Key::ColVisitDate,
+            C::WorkOrder => Key::ColWorkOrder,
+            C::ServiceItems => Key::ColServiceItems,
+            C::ServiceAdvisor => Key::ColServiceAdvisor,
+            C::Mileage => Key::ColMileage,
+            C::MemberLevel => Key::ColMemberLevel,
+            C::MemberExpiry => Key::ColMemberExpiry,
+            C::InsuranceExpiry => Key::ColInsuranceExpiry,
+            C::Tags => Key::ColTags,
+        }
+    }
+
+    /// An import problem, by the name the server gives it.
+    pub fn import_problem(problem: &str) -> Key {
+        match problem {
+            "no_name_no_phone" => Key::ProblemNoNameNoPhone,
+            "bad_phone" => Key::ProblemBadPhone,
+            "bad_plate" => Key::ProblemBadPlate,
+            "bad_vin" => Key::ProblemBadVin,
+            "bad_date" => Key::ProblemBadDate,
+            "bad_number" => Key::ProblemBadNumber,
+            _ => Key::ErrUnexpected,
         }
     }
 

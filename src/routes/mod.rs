@@ -3,6 +3,7 @@
 //! the navigation hides.
 
 pub mod customers;
+pub mod import;
 pub mod not_found;
 pub mod section;
 pub mod settings;
@@ -50,7 +51,7 @@ fn Page(role: Role) -> impl IntoView {
             "complaints" => section(Section::Complaints),
             "leads" => section(Section::Leads),
             "test-drives" => section(Section::TestDrives),
-            "import" => section(Section::Import),
+            "import" => view! { <import::ImportPage role=role/> }.into_any(),
             "assignments" => section(Section::Assignments),
             "scripts" => section(Section::Scripts),
             "reports" => section(Section::Reports),

@@ -82,6 +82,18 @@ pub async fn post_json<B: Serialize, R: DeserializeOwned>(
     decode(send(with_schema(Request::post(path)).json(body)).await?).await
 }
 
+/// A POST of raw bytes (a file the user chose) with a JSON answer.
+pub async fn post_body<R: DeserializeOwned>(
+    path: &str,
+    content_type: &str,
+    body: &wasm_bindgen::JsValue,
+) -> Result<R, ApiClientError> {
+    let request = with_schema(Request::post(path))
+        .header("content-type", content_type)
+        .body(body.clone());
+    decode(send(request).await?).await
+}
+
 /// A POST without a body whose answer carries nothing (204).
 pub async fn post_empty(path: &str) -> Result<(), ApiClientError> {
     send(with_schema(Request::post(path)).build())

@@ -6,6 +6,7 @@ use crate::{E2eError, Result, STEP_TIMEOUT};
 use chromiumoxide::browser::{Browser, BrowserConfig};
 // Deprecated in the protocol in favour of ...ByRule, but it is the call that also flips
 // `navigator.onLine` and fires `offline` in Chromium 156, which is what the app listens to.
+use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
 use chromiumoxide::cdp::browser_protocol::input::InsertTextParams;
 #[allow(deprecated)]
 use chromiumoxide::cdp::browser_protocol::network::EmulateNetworkConditionsParams;
@@ -436,6 +437,22 @@ impl Tablet {
             js(text)
         );
         self.click_found(&find, &format!("a link {text:?}")).await
+    }
+
+    /// Chooses `path` in the file input labelled `label`, as the file picker would.
+    pub async fn choose_file(&self, label: &str, path: &Path) -> Result<()> {
+        let selector = self.mark_control(label).await?;
+        let element = self.page.find_element(selector).await?;
+        self.page
+            .execute(
+                SetFileInputFilesParams::builder()
+                    .file(path.display().to_string())
+                    .backend_node_id(element.backend_node_id)
+                    .build()
+                    .map_err(E2eError::BrowserSetup)?,
+            )
+            .await?;
+        Ok(())
     }
 
     /// Makes this tab the one in front: a background tab gets no pointer or keyboard input.

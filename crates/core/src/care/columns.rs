@@ -44,6 +44,31 @@ impl Column {
         Column::Tags,
     ];
 
+    /// The column's name in the API (`visit_date`), as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Column::Name => "name",
+            Column::Mobile => "mobile",
+            Column::Plate => "plate",
+            Column::Vin => "vin",
+            Column::Model => "model",
+            Column::PurchaseDate => "purchase_date",
+            Column::VisitDate => "visit_date",
+            Column::WorkOrder => "work_order",
+            Column::ServiceItems => "service_items",
+            Column::ServiceAdvisor => "service_advisor",
+            Column::Mileage => "mileage",
+            Column::MemberLevel => "member_level",
+            Column::MemberExpiry => "member_expiry",
+            Column::InsuranceExpiry => "insurance_expiry",
+            Column::Tags => "tags",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Column> {
+        Column::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
     /// Header texts (normalised by [`normalise`]) that name this column.
     fn names(self) -> &'static [&'static str] {
         match self {
@@ -287,6 +312,14 @@ mod tests {
         }
         assert_eq!(recognise("备注"), None);
         assert_eq!(recognise("客户等级评分"), None);
+    }
+
+    #[test]
+    fn api_names_match_serde() {
+        for c in Column::ALL {
+            assert_eq!(serde_json::to_value(c).expect("json"), c.as_str());
+            assert_eq!(Column::parse(c.as_str()), Some(c));
+        }
     }
 
     #[test]

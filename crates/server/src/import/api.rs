@@ -20,7 +20,8 @@ use axum::routing::post;
 use axum::{Json, Router};
 use huifang_core::UserProfile;
 use huifang_core::care::columns::{self, Column};
-use serde::{Deserialize, Serialize};
+pub use huifang_core::care::import::{Committed, Preview, PreviewError, PreviewRow};
+use serde::Deserialize;
 
 /// The largest export accepted: 50,000 rows of a wide DMS export fit well inside.
 pub const IMPORT_BODY_LIMIT_BYTES: usize = 32 * 1024 * 1024;
@@ -53,44 +54,6 @@ pub struct ImportQuery {
     pub area_code: Option<String>,
 }
 
-/// What the preview answers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Preview {
-    pub format: String,
-    pub encoding: String,
-    pub headers: Vec<String>,
-    /// The column each header feeds (`null`: not imported).
-    pub mapping: Vec<Option<Column>>,
-    /// Columns no header feeds, for the mapping screen.
-    pub unmapped: Vec<Column>,
-    pub rows_total: usize,
-    pub rows_clean: usize,
-    /// Customers the clean rows make (rows sharing a phone or VIN are one customer).
-    pub customers: usize,
-    pub preview: Vec<PreviewRow>,
-    pub errors: Vec<PreviewError>,
-}
-
-/// A clean row as the preview shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PreviewRow {
-    pub line: usize,
-    pub name: String,
-    pub mobile: Option<String>,
-    pub plate: Option<String>,
-    pub vin: Option<String>,
-    pub visit_date: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PreviewError {
-    pub line: usize,
-    pub column: Option<Column>,
-    pub value: String,
-    pub problem: String,
-    pub detail: String,
-}
-
 fn lead_only(me: &UserProfile) -> Result<(), Error> {
     if me.role.is_lead() {
         Ok(())
@@ -120,9 +83,9 @@ fn parse_mapping(text: &str, headers: usize) -> Result<Vec<Option<Column>>, Erro
             if name.is_empty() {
                 return Ok(None);
             }
-            serde_json::from_value::<Column>(serde_json::Value::String(name.to_owned()))
+            Column::parse(name)
                 .map(Some)
-                .map_err(|_| Error::BadRequest(format!("no import column named {name:?}")))
+                .ok_or_else(|| Error::BadRequest(format!("no import column named {name:?}")))
         })
         .collect::<Result<_, _>>()?;
     if mapping.len() > headers {
@@ -214,15 +177,6 @@ async fn preview(
     }))
 }
 
-/// What a commit answers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Committed {
-    pub rows_total: usize,
-    pub rows_clean: usize,
-    pub summary: super::commit::Summary,
-    pub errors: Vec<PreviewError>,
-}
-
 fn preview_errors(errors: &[RowError]) -> Vec<PreviewError> {
     errors
         .iter()
@@ -272,11 +226,7 @@ pub fn errors_csv_text(errors: &[RowError]) -> Result<String, Error> {
         ])
         .map_err(internal)?;
     for e in errors {
-        let column = e
-            .column
-            .and_then(|c| serde_json::to_value(c).ok())
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let column = e.column.map(Column::as_str).unwrap_or_default().to_owned();
         writer
             .write_record([
                 e.line.to_string(),

@@ -11,28 +11,13 @@ use super::rows::{CleanRow, Cleaned, same_customers};
 use crate::error::Error;
 use crate::sync::{Engine, sync_error};
 use huifang_core::SCHEMA_VERSION;
+pub use huifang_core::care::import::Summary;
 use huifang_core::sync::{
     ClientId, Entity, FieldWrite, Hlc, Mutation, MutationId, Op, PullRequest, PushRequest, Record,
     RecordId, RecordKind, Scope, UserCtx,
 };
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-
-/// What an import did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Summary {
-    pub customers_created: usize,
-    pub customers_updated: usize,
-    pub vehicles_created: usize,
-    pub vehicles_updated: usize,
-    pub visits_created: usize,
-    /// Fields the import left alone because an agent had written them.
-    pub fields_kept: usize,
-    /// Changes the engine refused (with reasons in `refusals`).
-    pub refused: usize,
-    pub refusals: Vec<String>,
-}
 
 /// The sync fields of the records an import writes (the care agent's pages read the same).
 pub mod fields {

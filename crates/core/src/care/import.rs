@@ -1,0 +1,67 @@
+//! What `POST /api/import/preview` and `/api/import/commit` answer: shared by the server that
+//! builds it and the supervisor's import page that shows it.
+
+use super::columns::Column;
+use serde::{Deserialize, Serialize};
+
+/// What the preview answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preview {
+    pub format: String,
+    pub encoding: String,
+    pub headers: Vec<String>,
+    /// The column each header feeds (`null`: not imported).
+    pub mapping: Vec<Option<Column>>,
+    /// Columns no header feeds, for the mapping screen.
+    pub unmapped: Vec<Column>,
+    pub rows_total: usize,
+    pub rows_clean: usize,
+    /// Customers the clean rows make (rows sharing a phone or VIN are one customer).
+    pub customers: usize,
+    pub preview: Vec<PreviewRow>,
+    pub errors: Vec<PreviewError>,
+}
+
+/// A clean row as the preview shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewRow {
+    pub line: usize,
+    pub name: String,
+    pub mobile: Option<String>,
+    pub plate: Option<String>,
+    pub vin: Option<String>,
+    pub visit_date: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreviewError {
+    pub line: usize,
+    pub column: Option<Column>,
+    pub value: String,
+    pub problem: String,
+    pub detail: String,
+}
+
+/// What a commit answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Committed {
+    pub rows_total: usize,
+    pub rows_clean: usize,
+    pub summary: Summary,
+    pub errors: Vec<PreviewError>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub customers_created: usize,
+    pub customers_updated: usize,
+    pub vehicles_created: usize,
+    pub vehicles_updated: usize,
+    pub visits_created: usize,
+    /// Fields the import left alone because an agent had written them.
+    pub fields_kept: usize,
+    /// Changes the engine refused (with reasons in `refusals`).
+    pub refused: usize,
+    pub refusals: Vec<String>,
+}
