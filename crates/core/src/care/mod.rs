@@ -5,6 +5,8 @@
 //! - [`dates`]: dates in the shapes exports write them, as calendar days.
 //! - [`phone`]: mainland mobile and landline numbers as exports write them.
 //! - [`plate`]: licence plates (普通 and 新能源).
+//! - [`quiet`]: quiet hours, the store's and each customer's.
+//! - [`rules`]: which callbacks are due (3 days, reminders, renewals) and loyalty classes.
 //! - [`vin`]: vehicle identification numbers, with the check digit.
 //! - [`import`]: what the server's import answers (preview, summary).
 //! - [`distribute`]: customers shared among agents by capacity, a customer kept with one agent.
@@ -15,4 +17,6 @@ pub mod distribute;
 pub mod import;
 pub mod phone;
 pub mod plate;
+pub mod quiet;
+pub mod rules;
 pub mod vin;
