@@ -256,5 +256,6 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         ColMemberExpiry => "Membership expiry",
         ColInsuranceExpiry => "Insurance expiry",
         ColTags => "Tags",
+        ImportTasks => "new callback tasks (to share out)",
     })
 }

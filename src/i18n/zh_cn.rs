@@ -226,5 +226,6 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         ColMemberExpiry => "会员到期日",
         ColInsuranceExpiry => "保险到期日",
         ColTags => "标签",
+        ImportTasks => "新的回访任务（待分配）",
     })
 }

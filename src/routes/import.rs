@@ -256,6 +256,7 @@ pub fn ImportPage(role: Role) -> impl IntoView {
                             " · " {i18n.t(Key::ImportVisits)} ": " {s.visits_created}
                             " · " {i18n.t(Key::ImportKept)} ": " {s.fields_kept}
                         </p>
+                        <p>{i18n.t(Key::ImportTasks)} ": " <strong data-testid="tasks-created">{s.tasks_created}</strong></p>
                     </div>
                 }
             })}

@@ -316,3 +316,60 @@ async fn importing_writes_customers_once_and_keeps_what_agents_wrote() {
         state.db.close().await;
     }
 }
+
+/// Importing makes the callbacks the rules say are due — once, however often it runs.
+#[tokio::test]
+async fn importing_creates_the_due_callbacks_once() {
+    use huifang_core::care::dates::Day;
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        let supervisor = token_for(&app, "supervisor").await;
+        let today = Day::of_ms(huifang_server::db::now_ms(), 8 * 60);
+        let export = format!(
+            "客户姓名,手机号码,进厂日期,委托书号,保险到期日\n\
+             王建国,13800138000,{},WO-2001,{}\n",
+            today.plus(-1),
+            today.plus(10)
+        );
+        let first = post_file(
+            &app,
+            "/api/import/commit",
+            &supervisor,
+            export.clone().into(),
+        )
+        .await;
+        assert_eq!(first.status, StatusCode::OK, "[{label}] {}", first.text());
+        let first: Committed = serde_json::from_slice(&first.body).expect("a summary");
+        assert_eq!(
+            first.summary.tasks_created, 2,
+            "[{label}] {:?}",
+            first.summary
+        );
+        assert_eq!(first.summary.refused, 0, "{:?}", first.summary.refusals);
+
+        let agent = ctx(&state, "agent1").await;
+        let tasks = entities(&state, &agent, RecordKind::CallbackTask).await;
+        let mut purposes: Vec<&str> = tasks
+            .iter()
+            .filter_map(|t| t.value("purpose").and_then(|v| v.as_str()))
+            .collect();
+        purposes.sort_unstable();
+        assert_eq!(purposes, ["insurance_renewal", "post_service"]);
+        let post = tasks
+            .iter()
+            .find(|t| t.value("purpose") == Some(&serde_json::json!("post_service")))
+            .expect("post-service task");
+        assert_eq!(
+            post.value("due_by"),
+            Some(&serde_json::json!(today.plus(2).to_string())),
+            "within three days of the visit"
+        );
+        assert_eq!(post.value("status"), Some(&serde_json::json!("open")));
+
+        let again = post_file(&app, "/api/import/commit", &supervisor, export.into()).await;
+        let again: Committed = serde_json::from_slice(&again.body).expect("a summary");
+        assert_eq!(again.summary.tasks_created, 0, "[{label}] no task twice");
+        state.db.close().await;
+    }
+}

@@ -61,6 +61,9 @@ pub struct Summary {
     pub visits_created: usize,
     /// Fields the import left alone because an agent had written them.
     pub fields_kept: usize,
+    /// Callback tasks the store's rules made due (post-service, reminders, renewals…).
+    #[serde(default)]
+    pub tasks_created: usize,
     /// Changes the engine refused (with reasons in `refusals`).
     pub refused: usize,
     pub refusals: Vec<String>,

@@ -201,8 +201,16 @@ async fn commit(
     let (table, _, cleaned) = tokio::task::spawn_blocking(move || run(&bytes, &query))
         .await
         .map_err(|e| Error::Internal(format!("the import task failed: {e}")))??;
-    let summary =
-        super::commit::commit(&state.sync, &crate::sync::user_ctx(&me), &cleaned, now_ms()).await?;
+    let ctx = crate::sync::user_ctx(&me);
+    let now = now_ms();
+    let mut summary = super::commit::commit(&state.sync, &ctx, &cleaned, now).await?;
+    // The callbacks the store's rules make due, in China time (UTC+8).
+    let today = huifang_core::care::dates::Day::of_ms(now, 8 * 60);
+    let rules = huifang_core::care::rules::Rules::default();
+    let (tasks, refusals) = super::tasks::generate(&state.sync, &ctx, &rules, today, now).await?;
+    summary.tasks_created = tasks;
+    summary.refused += refusals.len();
+    summary.refusals.extend(refusals);
     tracing::info!(user = %me.username, ?summary, "import committed");
     Ok(Json(Committed {
         rows_total: table.rows.len(),

@@ -6,3 +6,4 @@ pub mod api;
 pub mod commit;
 pub mod rows;
 pub mod table;
+pub mod tasks;

@@ -1,0 +1,173 @@
+//! Callback tasks from the store's rules (the core's `care::rules`): after an import (and
+//! whenever called), every customer's due callbacks that do not exist yet become
+//! `callback_task` records, unassigned, for the supervisor to share out. A task's key
+//! (`<customer>:post_service:WO-1001`) makes this safe to run any number of times.
+
+use crate::error::Error;
+use crate::sync::{Engine, sync_error};
+use huifang_core::SCHEMA_VERSION;
+use huifang_core::care::dates::{self, Day};
+use huifang_core::care::rules::{self, Facts, Rules};
+use huifang_core::sync::{
+    Change, ClientId, Hlc, Mutation, MutationId, Op, Outcome, PullRequest, PushRequest, Record,
+    RecordId, RecordKind, Scope, UserCtx,
+};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The fields of a callback task.
+pub mod fields {
+    pub const CUSTOMER: &str = "customer";
+    pub const PURPOSE: &str = "purpose";
+    pub const DUE_BY: &str = "due_by";
+    pub const KEY: &str = "key";
+}
+
+fn day_of(value: Option<&Value>) -> Option<Day> {
+    value
+        .and_then(Value::as_str)
+        .and_then(|s| dates::parse(s).ok())
+}
+
+/// Creates the tasks due on `today` that do not exist yet; returns how many, and the
+/// refusals' reasons (none expected: the importer is a lead).
+pub async fn generate(
+    engine: &Engine,
+    me: &UserCtx,
+    rules: &Rules,
+    today: Day,
+    now_ms: i64,
+) -> Result<(usize, Vec<String>), Error> {
+    let mut facts: BTreeMap<RecordId, Facts> = BTreeMap::new();
+    let mut keys = BTreeSet::new();
+    let mut cursor = 0;
+    loop {
+        let page = engine
+            .pull(
+                me,
+                PullRequest {
+                    cursor,
+                    limit: 1_000,
+                },
+                now_ms,
+            )
+            .await
+            .map_err(sync_error)?;
+        for change in page.changes {
+            let Change::Record {
+                record: Record::Entity(e),
+            } = change
+            else {
+                continue;
+            };
+            if e.tombstone.is_some() {
+                continue;
+            }
+            let customer_of = |e: &huifang_core::sync::Entity| {
+                e.value("customer")
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.parse().ok())
+                    .map(RecordId)
+            };
+            match e.kind {
+                RecordKind::Customer => {
+                    let f = facts.entry(e.id).or_default();
+                    f.insurance_expiry = day_of(e.value("insurance_expiry"));
+                    f.member_expiry = day_of(e.value("member_expiry"));
+                }
+                RecordKind::Vehicle => {
+                    if let (Some(c), Some(p)) = (customer_of(&e), day_of(e.value("purchase_date")))
+                    {
+                        let f = facts.entry(c).or_default();
+                        f.purchase = f.purchase.max(Some(p));
+                    }
+                }
+                RecordKind::ServiceVisit => {
+                    if let (Some(c), Some(d)) = (customer_of(&e), day_of(e.value("date"))) {
+                        let work_order = e
+                            .value("work_order")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_owned();
+                        facts.entry(c).or_default().visits.push((d, work_order));
+                    }
+                }
+                RecordKind::CallbackTask => {
+                    if let Some(k) = e.value(fields::KEY).and_then(Value::as_str) {
+                        keys.insert(k.to_owned());
+                    }
+                }
+                _ => {}
+            }
+        }
+        cursor = page.next_cursor;
+        if !page.has_more {
+            break;
+        }
+    }
+    let mut random = [0u8; 10];
+    random[3..].copy_from_slice(&(now_ms as u64).to_be_bytes()[1..]);
+    random[1] = 0x7a;
+    let client = ClientId::new_v7(now_ms.max(0) as u64, random);
+    let mut mutations = Vec::new();
+    for (customer, f) in &facts {
+        for draft in rules::due(rules, f, today) {
+            let key = format!("{customer}:{}", draft.key);
+            if !keys.insert(key.clone()) {
+                continue;
+            }
+            let seq = mutations.len() as u64 + 1;
+            let mut bits = [0u8; 10];
+            bits[3..].copy_from_slice(&seq.to_be_bytes()[1..]);
+            bits[0] = 0x7a;
+            let mut task = BTreeMap::new();
+            task.insert(fields::CUSTOMER.to_owned(), json!(customer.to_string()));
+            task.insert(fields::PURPOSE.to_owned(), json!(draft.purpose));
+            task.insert(fields::DUE_BY.to_owned(), json!(draft.due_by.to_string()));
+            task.insert(fields::KEY.to_owned(), json!(key));
+            mutations.push(Mutation {
+                mutation_id: MutationId::new_v7(now_ms.max(0) as u64, bits),
+                client_id: client,
+                client_seq: seq,
+                hlc: Hlc {
+                    wall_ms: now_ms,
+                    counter: seq as u32,
+                    node: client,
+                },
+                user: me.user.clone(),
+                kind: RecordKind::CallbackTask,
+                record_id: RecordId::new_v7(now_ms.max(0) as u64, bits),
+                op: Op::Create {
+                    scope: Scope {
+                        store: me.store.clone(),
+                        owner: None,
+                    },
+                    fields: task,
+                },
+            });
+        }
+    }
+    let mut created = 0;
+    let mut refusals = Vec::new();
+    for batch in mutations.chunks(1_000) {
+        let response = engine
+            .push(
+                me,
+                PushRequest {
+                    schema_version: SCHEMA_VERSION,
+                    client_id: client,
+                    mutations: batch.to_vec(),
+                },
+                now_ms,
+            )
+            .await
+            .map_err(sync_error)?;
+        for r in response.results {
+            match r.outcome {
+                Outcome::Rejected { reason, .. } => refusals.push(reason),
+                _ => created += 1,
+            }
+        }
+    }
+    Ok((created, refusals))
+}
