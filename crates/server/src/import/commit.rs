@@ -9,12 +9,11 @@
 
 use super::rows::{CleanRow, Cleaned, same_customers};
 use crate::error::Error;
-use crate::sync::{Engine, sync_error};
-use huifang_core::SCHEMA_VERSION;
+use crate::sync::Engine;
 pub use huifang_core::care::import::Summary;
 use huifang_core::sync::{
-    ClientId, Entity, FieldWrite, Hlc, Mutation, MutationId, Op, PullRequest, PushRequest, Record,
-    RecordId, RecordKind, Scope, UserCtx,
+    ClientId, Entity, FieldWrite, Hlc, Mutation, MutationId, Op, RecordId, RecordKind, Scope,
+    UserCtx,
 };
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -59,55 +58,31 @@ fn text(e: &Entity, field: &str) -> Option<String> {
 
 async fn existing(engine: &Engine, me: &UserCtx, now_ms: i64) -> Result<Existing, Error> {
     let mut out = Existing::default();
-    let mut cursor = 0;
-    loop {
-        let page = engine
-            .pull(
-                me,
-                PullRequest {
-                    cursor,
-                    limit: 1_000,
-                },
-                now_ms,
-            )
-            .await
-            .map_err(sync_error)?;
-        for change in page.changes {
-            let huifang_core::sync::Change::Record { record } = change else {
-                continue;
-            };
-            let Record::Entity(e) = record else { continue };
-            if e.tombstone.is_some() {
-                continue;
+    for e in super::store_entities(engine, me, now_ms).await? {
+        match e.kind {
+            RecordKind::Customer => {
+                if let Some(p) = text(&e, fields::PHONE).filter(|p| !p.is_empty()) {
+                    out.customer_by_phone.entry(p).or_insert(e.id);
+                }
             }
-            match e.kind {
-                RecordKind::Customer => {
-                    if let Some(p) = text(&e, fields::PHONE).filter(|p| !p.is_empty()) {
-                        out.customer_by_phone.entry(p).or_insert(e.id);
-                    }
+            RecordKind::Vehicle => {
+                if let Some(v) = text(&e, fields::VIN) {
+                    out.vehicle_by_vin.entry(v).or_insert(e.id);
                 }
-                RecordKind::Vehicle => {
-                    if let Some(v) = text(&e, fields::VIN) {
-                        out.vehicle_by_vin.entry(v).or_insert(e.id);
-                    }
-                    if let Some(p) = text(&e, fields::PLATE) {
-                        out.vehicle_by_plate.entry(p).or_insert(e.id);
-                    }
+                if let Some(p) = text(&e, fields::PLATE) {
+                    out.vehicle_by_plate.entry(p).or_insert(e.id);
                 }
-                RecordKind::ServiceVisit => {
-                    if let Some(w) = text(&e, fields::WORK_ORDER) {
-                        out.visit_by_work_order.entry(w).or_insert(e.id);
-                    }
-                }
-                _ => continue,
             }
-            out.records.insert(e.id, e);
+            RecordKind::ServiceVisit => {
+                if let Some(w) = text(&e, fields::WORK_ORDER) {
+                    out.visit_by_work_order.entry(w).or_insert(e.id);
+                }
+            }
+            _ => continue,
         }
-        cursor = page.next_cursor;
-        if !page.has_more {
-            return Ok(out);
-        }
+        out.records.insert(e.id, e);
     }
+    Ok(out)
 }
 
 /// Builds the mutations of one import run.
@@ -298,28 +273,11 @@ pub async fn commit(
             visit(&mut w, &mut known, customer, vehicle, r);
         }
     }
-    // Push in the engine's batch size; every refusal is counted and said.
+    // Every refusal is counted and said.
     let mutations = std::mem::take(&mut w.mutations);
-    for batch in mutations.chunks(1_000) {
-        let response = engine
-            .push(
-                me,
-                PushRequest {
-                    schema_version: SCHEMA_VERSION,
-                    client_id: w.client,
-                    mutations: batch.to_vec(),
-                },
-                now_ms,
-            )
-            .await
-            .map_err(sync_error)?;
-        for result in response.results {
-            if let huifang_core::sync::Outcome::Rejected { reason, .. } = result.outcome {
-                w.summary.refused += 1;
-                w.summary.refusals.push(reason);
-            }
-        }
-    }
+    let (_, refusals) = super::push_all(engine, me, w.client, mutations, now_ms).await?;
+    w.summary.refused += refusals.len();
+    w.summary.refusals.extend(refusals);
     Ok(w.summary)
 }
 

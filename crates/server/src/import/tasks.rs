@@ -4,13 +4,11 @@
 //! (`<customer>:post_service:WO-1001`) makes this safe to run any number of times.
 
 use crate::error::Error;
-use crate::sync::{Engine, sync_error};
-use huifang_core::SCHEMA_VERSION;
+use crate::sync::Engine;
 use huifang_core::care::dates::{self, Day};
 use huifang_core::care::rules::{self, Facts, Rules};
 use huifang_core::sync::{
-    Change, ClientId, Hlc, Mutation, MutationId, Op, Outcome, PullRequest, PushRequest, Record,
-    RecordId, RecordKind, Scope, UserCtx,
+    ClientId, Hlc, Mutation, MutationId, Op, RecordId, RecordKind, Scope, UserCtx,
 };
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,69 +38,41 @@ pub async fn generate(
 ) -> Result<(usize, Vec<String>), Error> {
     let mut facts: BTreeMap<RecordId, Facts> = BTreeMap::new();
     let mut keys = BTreeSet::new();
-    let mut cursor = 0;
-    loop {
-        let page = engine
-            .pull(
-                me,
-                PullRequest {
-                    cursor,
-                    limit: 1_000,
-                },
-                now_ms,
-            )
-            .await
-            .map_err(sync_error)?;
-        for change in page.changes {
-            let Change::Record {
-                record: Record::Entity(e),
-            } = change
-            else {
-                continue;
-            };
-            if e.tombstone.is_some() {
-                continue;
+    for e in super::store_entities(engine, me, now_ms).await? {
+        let customer_of = |e: &huifang_core::sync::Entity| {
+            e.value("customer")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse().ok())
+                .map(RecordId)
+        };
+        match e.kind {
+            RecordKind::Customer => {
+                let f = facts.entry(e.id).or_default();
+                f.insurance_expiry = day_of(e.value("insurance_expiry"));
+                f.member_expiry = day_of(e.value("member_expiry"));
             }
-            let customer_of = |e: &huifang_core::sync::Entity| {
-                e.value("customer")
-                    .and_then(Value::as_str)
-                    .and_then(|s| s.parse().ok())
-                    .map(RecordId)
-            };
-            match e.kind {
-                RecordKind::Customer => {
-                    let f = facts.entry(e.id).or_default();
-                    f.insurance_expiry = day_of(e.value("insurance_expiry"));
-                    f.member_expiry = day_of(e.value("member_expiry"));
+            RecordKind::Vehicle => {
+                if let (Some(c), Some(p)) = (customer_of(&e), day_of(e.value("purchase_date"))) {
+                    let f = facts.entry(c).or_default();
+                    f.purchase = f.purchase.max(Some(p));
                 }
-                RecordKind::Vehicle => {
-                    if let (Some(c), Some(p)) = (customer_of(&e), day_of(e.value("purchase_date")))
-                    {
-                        let f = facts.entry(c).or_default();
-                        f.purchase = f.purchase.max(Some(p));
-                    }
-                }
-                RecordKind::ServiceVisit => {
-                    if let (Some(c), Some(d)) = (customer_of(&e), day_of(e.value("date"))) {
-                        let work_order = e
-                            .value("work_order")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_owned();
-                        facts.entry(c).or_default().visits.push((d, work_order));
-                    }
-                }
-                RecordKind::CallbackTask => {
-                    if let Some(k) = e.value(fields::KEY).and_then(Value::as_str) {
-                        keys.insert(k.to_owned());
-                    }
-                }
-                _ => {}
             }
-        }
-        cursor = page.next_cursor;
-        if !page.has_more {
-            break;
+            RecordKind::ServiceVisit => {
+                if let (Some(c), Some(d)) = (customer_of(&e), day_of(e.value("date"))) {
+                    let work_order = e
+                        .value("work_order")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned();
+                    facts.entry(c).or_default().visits.push((d, work_order));
+                }
+            }
+            RecordKind::CallbackTask => {
+                if let Some(k) = e.value(fields::KEY).and_then(Value::as_str) {
+                    keys.insert(k.to_owned());
+                }
+            }
+            _ => {}
         }
     }
     let mut random = [0u8; 10];
@@ -147,27 +117,6 @@ pub async fn generate(
             });
         }
     }
-    let mut created = 0;
-    let mut refusals = Vec::new();
-    for batch in mutations.chunks(1_000) {
-        let response = engine
-            .push(
-                me,
-                PushRequest {
-                    schema_version: SCHEMA_VERSION,
-                    client_id: client,
-                    mutations: batch.to_vec(),
-                },
-                now_ms,
-            )
-            .await
-            .map_err(sync_error)?;
-        for r in response.results {
-            match r.outcome {
-                Outcome::Rejected { reason, .. } => refusals.push(reason),
-                _ => created += 1,
-            }
-        }
-    }
+    let (created, refusals) = super::push_all(engine, me, client, mutations, now_ms).await?;
     Ok((created, refusals))
 }
