@@ -18,6 +18,7 @@ mod server;
 pub mod state;
 pub mod static_files;
 pub mod sync;
+pub mod tasks;
 pub mod users;
 
 pub use config::Config;
@@ -54,6 +55,7 @@ fn api_router() -> Router<AppState> {
         .merge(sync::router())
         .merge(blobs::router())
         .merge(import::api::router())
+        .merge(tasks::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
