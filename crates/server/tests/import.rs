@@ -10,8 +10,7 @@ use common::{TestResponse, demo_app, send, token_for};
 use huifang_core::ErrorCode;
 use huifang_core::care::columns::Column;
 use huifang_core::sync::{
-    Change, ClientId, Entity, FieldWrite, Hlc, Mutation, MutationId, Op, PullRequest, PushRequest,
-    Record, RecordKind, UserCtx,
+    ClientId, Entity, FieldWrite, Hlc, Mutation, MutationId, Op, PushRequest, RecordKind,
 };
 use huifang_server::import::api::{Committed, Preview};
 use huifang_server::import::commit::Summary;
@@ -173,46 +172,6 @@ async fn only_leads_import_and_bad_files_get_a_reason() {
     }
 }
 
-async fn ctx(state: &huifang_server::state::AppState, username: &str) -> UserCtx {
-    let (profile, _) = huifang_server::users::find_active_user(
-        &state.db,
-        &huifang_core::Username::parse(username).expect("username"),
-    )
-    .await
-    .expect("query")
-    .expect("the user exists");
-    huifang_server::sync::user_ctx(&profile)
-}
-
-/// Every entity of `kind` `user` sees, as the sync feed gives it.
-async fn entities(
-    state: &huifang_server::state::AppState,
-    user: &UserCtx,
-    kind: RecordKind,
-) -> Vec<Entity> {
-    let page = state
-        .sync
-        .pull(
-            user,
-            PullRequest {
-                cursor: 0,
-                limit: 1_000,
-            },
-            0,
-        )
-        .await
-        .expect("pull");
-    page.changes
-        .into_iter()
-        .filter_map(|c| match c {
-            Change::Record {
-                record: Record::Entity(e),
-            } if e.kind == kind => Some(e),
-            _ => None,
-        })
-        .collect()
-}
-
 fn named<'a>(list: &'a [Entity], name: &str) -> &'a Entity {
     list.iter()
         .find(|e| e.value("name") == Some(&serde_json::json!(name)))
@@ -246,12 +205,12 @@ async fn importing_writes_customers_once_and_keeps_what_agents_wrote() {
         assert_eq!(s.refused, 0, "{:?}", s.refusals);
 
         // The records reach an agent's tablet by the ordinary pull.
-        let agent = ctx(&state, "agent1").await;
-        let customers = entities(&state, &agent, RecordKind::Customer).await;
+        let agent = common::user_ctx(&state, "agent1").await;
+        let customers = common::entities(&state, &agent, RecordKind::Customer).await;
         assert_eq!(customers.len(), 2, "[{label}]");
         let wang = named(&customers, "王建国");
         assert_eq!(wang.value("phone"), Some(&serde_json::json!("13800138000")));
-        let cars = entities(&state, &agent, RecordKind::Vehicle).await;
+        let cars = common::entities(&state, &agent, RecordKind::Vehicle).await;
         assert_eq!(
             cars.iter()
                 .filter(|c| c.value("customer") == Some(&serde_json::json!(wang.id.to_string())))
@@ -310,7 +269,7 @@ async fn importing_writes_customers_once_and_keeps_what_agents_wrote() {
         let third: Committed = serde_json::from_slice(&third.body).expect("a summary");
         assert_eq!(third.summary.customers_updated, 1, "{:?}", third.summary);
         assert_eq!(third.summary.fields_kept, 1, "the agent's name is kept");
-        let customers = entities(&state, &agent, RecordKind::Customer).await;
+        let customers = common::entities(&state, &agent, RecordKind::Customer).await;
         let wang = named(&customers, "王建国（老王）");
         assert_eq!(wang.value("member_level"), Some(&serde_json::json!("金卡")));
         state.db.close().await;
@@ -348,8 +307,8 @@ async fn importing_creates_the_due_callbacks_once() {
         );
         assert_eq!(first.summary.refused, 0, "{:?}", first.summary.refusals);
 
-        let agent = ctx(&state, "agent1").await;
-        let tasks = entities(&state, &agent, RecordKind::CallbackTask).await;
+        let agent = common::user_ctx(&state, "agent1").await;
+        let tasks = common::entities(&state, &agent, RecordKind::CallbackTask).await;
         let mut purposes: Vec<&str> = tasks
             .iter()
             .filter_map(|t| t.value("purpose").and_then(|v| v.as_str()))

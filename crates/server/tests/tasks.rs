@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{TestResponse, demo_app, send, token_for};
 use huifang_core::care::dates::Day;
-use huifang_core::sync::{Change, PullRequest, Record, RecordKind, UserCtx};
+use huifang_core::sync::{RecordKind, UserCtx};
 use huifang_server::state::AppState;
 use huifang_server::tasks::DistributeResponse;
 use serde_json::json;
@@ -28,45 +28,20 @@ async fn post(
     send(app, request).await
 }
 
-async fn user(state: &AppState, username: &str) -> UserCtx {
-    let (profile, _) = huifang_server::users::find_active_user(
-        &state.db,
-        &huifang_core::Username::parse(username).expect("username"),
-    )
-    .await
-    .expect("query")
-    .expect("the user exists");
-    huifang_server::sync::user_ctx(&profile)
-}
-
-/// Open callback tasks by owner (`None`: unassigned).
+/// Callback tasks: (owner, customer, assigned_at stamped).
 async fn owners(state: &AppState, viewer: &UserCtx) -> Vec<(Option<String>, String, bool)> {
-    let page = state
-        .sync
-        .pull(
-            viewer,
-            PullRequest {
-                cursor: 0,
-                limit: 1_000,
-            },
-            0,
-        )
+    common::entities(state, viewer, RecordKind::CallbackTask)
         .await
-        .expect("pull");
-    page.changes
         .into_iter()
-        .filter_map(|c| match c {
-            Change::Record {
-                record: Record::Entity(e),
-            } if e.kind == RecordKind::CallbackTask => Some((
+        .map(|e| {
+            (
                 e.scope.owner.as_ref().map(|o| o.0.clone()),
                 e.value("customer")
                     .and_then(|v| v.as_str())
                     .unwrap_or("")
                     .to_owned(),
                 e.value("assigned_at").is_some(),
-            )),
-            _ => None,
+            )
         })
         .collect()
 }
@@ -104,8 +79,11 @@ async fn tasks_are_shared_by_capacity_and_stay_with_the_customers_agent() {
             ],
         )
         .await;
-        let (agent1, agent2) = (user(&state, "agent1").await, user(&state, "agent2").await);
-        let boss = user(&state, "supervisor").await;
+        let (agent1, agent2) = (
+            common::user_ctx(&state, "agent1").await,
+            common::user_ctx(&state, "agent2").await,
+        );
+        let boss = common::user_ctx(&state, "supervisor").await;
         assert!(
             owners(&state, &boss)
                 .await
@@ -149,35 +127,13 @@ async fn tasks_are_shared_by_capacity_and_stay_with_the_customers_agent() {
 
         // A new visit of a customer someone already holds: the task goes to them.
         let holder_customer = held.1.clone();
-        let page = state
-            .sync
-            .pull(
-                &boss,
-                PullRequest {
-                    cursor: 0,
-                    limit: 1_000,
-                },
-                0,
-            )
+        let (name, phone) = common::entities(&state, &boss, RecordKind::Customer)
             .await
-            .expect("pull");
-        let (name, phone) = page
-            .changes
             .into_iter()
-            .find_map(|c| match c {
-                Change::Record {
-                    record: Record::Entity(e),
-                } if e.id.to_string() == holder_customer => Some((
-                    e.value("name")
-                        .and_then(|v| v.as_str())
-                        .unwrap_or("")
-                        .to_owned(),
-                    e.value("phone")
-                        .and_then(|v| v.as_str())
-                        .unwrap_or("")
-                        .to_owned(),
-                )),
-                _ => None,
+            .find(|e| e.id.to_string() == holder_customer)
+            .map(|e| {
+                let text = |f: &str| e.value(f).and_then(|v| v.as_str()).unwrap_or("").to_owned();
+                (text("name"), text("phone"))
             })
             .expect("the customer");
         import(&app, &supervisor, &[(&name, &phone, "WO-9")]).await;
@@ -212,7 +168,7 @@ async fn only_supervisors_share_and_only_to_agents() {
         let (app, state) = demo_app(&db).await;
         let agent = token_for(&app, "agent1").await;
         let supervisor = token_for(&app, "supervisor").await;
-        let advisor = user(&state, "advisor1").await;
+        let advisor = common::user_ctx(&state, "advisor1").await;
         let body = |id: &str| json!({"agents": [{"id": id}]}).to_string().into_bytes();
         let refused = post(
             &app,

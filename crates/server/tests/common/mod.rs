@@ -235,3 +235,44 @@ fn database_name_is_replaced() {
         "postgres://p@h/t_1?sslmode=disable"
     );
 }
+
+/// The core's view of a demo user, as the server builds it from their session.
+pub async fn user_ctx(state: &AppState, username: &str) -> huifang_core::sync::UserCtx {
+    let (profile, _) = huifang_server::users::find_active_user(
+        &state.db,
+        &huifang_core::Username::parse(username).expect("username"),
+    )
+    .await
+    .expect("query")
+    .expect("the user exists");
+    huifang_server::sync::user_ctx(&profile)
+}
+
+/// Every entity of `kind` `user` sees, as the sync feed gives it.
+pub async fn entities(
+    state: &AppState,
+    user: &huifang_core::sync::UserCtx,
+    kind: huifang_core::sync::RecordKind,
+) -> Vec<huifang_core::sync::Entity> {
+    let page = state
+        .sync
+        .pull(
+            user,
+            huifang_core::sync::PullRequest {
+                cursor: 0,
+                limit: 1_000,
+            },
+            0,
+        )
+        .await
+        .expect("pull");
+    page.changes
+        .into_iter()
+        .filter_map(|c| match c {
+            huifang_core::sync::Change::Record {
+                record: huifang_core::sync::Record::Entity(e),
+            } if e.kind == kind => Some(e),
+            _ => None,
+        })
+        .collect()
+}
