@@ -272,3 +272,233 @@ mod tests {
         assert!(Attempt::of(&records, RecordId(uuid::Uuid::from_u128(8))).is_empty());
     }
 }
+
+/// One line of the agent's list for today: an open callback task of theirs, with whom to
+/// call and by when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TodayItem {
+    pub task: RecordId,
+    pub customer: RecordId,
+    pub name: String,
+    pub phone: String,
+    pub plates: Vec<String>,
+    pub purpose: Option<huifang_core::care::rules::Purpose>,
+    pub due_by: Option<huifang_core::care::dates::Day>,
+    /// Days from today to the deadline (negative: overdue).
+    pub days_left: Option<i32>,
+}
+
+/// The agent's open tasks: overdue first, then by deadline; `search` matches name, phone
+/// (digits, however typed) or plate while typing; `purpose` filters by kind.
+pub fn today_list(
+    records: &[Record],
+    me: &UserId,
+    today: huifang_core::care::dates::Day,
+    search: &str,
+    purpose: Option<huifang_core::care::rules::Purpose>,
+) -> Vec<TodayItem> {
+    use huifang_core::care::dates;
+    let mut customers: BTreeMap<String, (&str, &str)> = BTreeMap::new();
+    let mut plates: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in records {
+        let Some(e) = r.as_entity() else { continue };
+        let s = |f: &str| e.value(f).and_then(Value::as_str).unwrap_or("");
+        match e.kind {
+            RecordKind::Customer => {
+                customers.insert(e.id.to_string(), (s(field::NAME), s(field::PHONE)));
+            }
+            RecordKind::Vehicle if !s("plate").is_empty() => {
+                plates
+                    .entry(s(field::CUSTOMER).to_owned())
+                    .or_default()
+                    .push(s("plate").to_owned());
+            }
+            _ => {}
+        }
+    }
+    let needle = search.trim().to_lowercase();
+    let digits: String = needle.chars().filter(char::is_ascii_digit).collect();
+    let mut list: Vec<TodayItem> = records
+        .iter()
+        .filter_map(Record::as_entity)
+        .filter(|e| {
+            e.kind == RecordKind::CallbackTask
+                && e.tombstone.is_none()
+                && e.scope.owner.as_ref() == Some(me)
+                && e.value("status") == Some(&json!("open"))
+        })
+        .filter_map(|e| {
+            let customer = e.value(field::CUSTOMER).and_then(Value::as_str)?;
+            let (name, phone) = customers.get(customer).copied().unwrap_or(("", ""));
+            let due_by = e
+                .value("due_by")
+                .and_then(Value::as_str)
+                .and_then(|d| dates::parse(d).ok());
+            Some(TodayItem {
+                task: e.id,
+                customer: customer.parse().ok().map(RecordId)?,
+                name: name.to_owned(),
+                phone: phone.to_owned(),
+                plates: plates.get(customer).cloned().unwrap_or_default(),
+                purpose: e
+                    .value("purpose")
+                    .and_then(|p| serde_json::from_value(p.clone()).ok()),
+                due_by,
+                days_left: due_by.map(|d| d.0 - today.0),
+            })
+        })
+        .filter(|item| purpose.is_none() || item.purpose == purpose)
+        .filter(|item| {
+            needle.is_empty()
+                || item.name.to_lowercase().contains(&needle)
+                || (!digits.is_empty()
+                    && item
+                        .phone
+                        .chars()
+                        .filter(char::is_ascii_digit)
+                        .collect::<String>()
+                        .contains(&digits))
+                || item
+                    .plates
+                    .iter()
+                    .any(|p| p.to_lowercase().contains(&needle.replace(['·', ' '], "")))
+        })
+        .collect();
+    list.sort_by(|a, b| {
+        let key = |i: &TodayItem| (i.days_left.unwrap_or(i32::MAX), i.name.clone(), i.task);
+        key(a).cmp(&key(b))
+    });
+    list
+}
+
+#[cfg(test)]
+mod today_tests {
+    use super::*;
+    use huifang_core::care::dates::Day;
+    use huifang_core::sync::{ClientId, Entity, FieldState, Hlc};
+    use huifang_core::{StoreId, UserId};
+
+    fn entity(n: u128, kind: RecordKind, owner: Option<&str>, fields: &[(&str, Value)]) -> Record {
+        let node = ClientId(uuid::Uuid::from_u128(1));
+        Record::Entity(Entity {
+            id: RecordId(uuid::Uuid::from_u128(n)),
+            kind,
+            scope: Scope {
+                store: StoreId("s".into()),
+                owner: owner.map(|o| UserId(o.into())),
+            },
+            fields: fields
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        (*k).to_owned(),
+                        FieldState {
+                            value: v.clone(),
+                            stamp: Hlc {
+                                wall_ms: 1,
+                                counter: 0,
+                                node,
+                            },
+                            by: UserId("sup".into()),
+                        },
+                    )
+                })
+                .collect(),
+            tombstone: None,
+            conflicts: BTreeMap::new(),
+            version: 1,
+        })
+    }
+
+    fn customer_id(n: u128) -> String {
+        RecordId(uuid::Uuid::from_u128(n)).to_string()
+    }
+
+    #[test]
+    fn my_open_tasks_overdue_first_and_searchable() {
+        let today = Day::from_ymd(2026, 11, 30).expect("day");
+        let records = vec![
+            entity(
+                1,
+                RecordKind::Customer,
+                None,
+                &[("name", json!("王建国")), ("phone", json!("13800138000"))],
+            ),
+            entity(
+                2,
+                RecordKind::Customer,
+                None,
+                &[("name", json!("李秀英")), ("phone", json!("13900139000"))],
+            ),
+            entity(
+                3,
+                RecordKind::Vehicle,
+                None,
+                &[
+                    ("customer", json!(customer_id(2))),
+                    ("plate", json!("沪BD12345")),
+                ],
+            ),
+            entity(
+                10,
+                RecordKind::CallbackTask,
+                Some("me"),
+                &[
+                    ("customer", json!(customer_id(1))),
+                    ("purpose", json!("post_service")),
+                    ("due_by", json!("2026-12-02")),
+                    ("status", json!("open")),
+                ],
+            ),
+            entity(
+                11,
+                RecordKind::CallbackTask,
+                Some("me"),
+                &[
+                    ("customer", json!(customer_id(2))),
+                    ("purpose", json!("insurance_renewal")),
+                    ("due_by", json!("2026-11-28")),
+                    ("status", json!("open")),
+                ],
+            ),
+            entity(
+                12,
+                RecordKind::CallbackTask,
+                Some("me"),
+                &[
+                    ("customer", json!(customer_id(2))),
+                    ("purpose", json!("post_service")),
+                    ("due_by", json!("2026-11-29")),
+                    ("status", json!("completed")),
+                ],
+            ),
+            entity(
+                13,
+                RecordKind::CallbackTask,
+                Some("other"),
+                &[
+                    ("customer", json!(customer_id(1))),
+                    ("purpose", json!("post_service")),
+                    ("due_by", json!("2026-11-20")),
+                    ("status", json!("open")),
+                ],
+            ),
+        ];
+        let me = UserId("me".into());
+        let list = today_list(&records, &me, today, "", None);
+        let names: Vec<(&str, Option<i32>)> = list
+            .iter()
+            .map(|i| (i.name.as_str(), i.days_left))
+            .collect();
+        assert_eq!(names, vec![("李秀英", Some(-2)), ("王建国", Some(2))]);
+        assert_eq!(list[0].plates, vec!["沪BD12345".to_owned()]);
+        for search in ["王", "138 0013", "bd123", "沪B"] {
+            let found = today_list(&records, &me, today, search, None);
+            assert_eq!(found.len(), 1, "{search:?}");
+        }
+        use huifang_core::care::rules::Purpose;
+        let renewals = today_list(&records, &me, today, "", Some(Purpose::InsuranceRenewal));
+        assert_eq!(renewals.len(), 1);
+        assert_eq!(renewals[0].name, "李秀英");
+    }
+}

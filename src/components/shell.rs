@@ -10,6 +10,7 @@ use leptos::prelude::*;
 #[component]
 pub fn Shell(user: UserProfile) -> impl IntoView {
     let role = user.role;
+    let me = user.id.clone();
     // The signed-in person's device data and colleagues, for as long as they are signed in.
     Sync::provide(&user);
     People::provide(&user);
@@ -18,7 +19,7 @@ pub fn Shell(user: UserProfile) -> impl IntoView {
             <TopBar user=user/>
             <MainNav role=role/>
             <main class="page" id="main">
-                <AppRoutes role=role/>
+                <AppRoutes role=role me=me/>
             </main>
         </div>
     }

@@ -257,5 +257,20 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         ColInsuranceExpiry => "Insurance expiry",
         ColTags => "Tags",
         ImportTasks => "new callback tasks (to share out)",
+        TodayEmpty => {
+            "No callbacks to make today. Tasks appear here once your supervisor shares them out."
+        }
+        TodaySearch => "Search name, phone or plate",
+        TodayQuietNow => {
+            "Customers are resting now (before 09:00, 12:00–14:00, after 20:30): calling needs a reason"
+        }
+        TodayCall => "Call",
+        TodayAllPurposes => "All kinds",
+        PurposePostService => "After service",
+        PurposePostDelivery => "After delivery",
+        PurposeMaintenanceReminder => "Service reminder",
+        PurposeInsuranceRenewal => "Insurance renewal",
+        PurposeMembershipRenewal => "Membership renewal",
+        PurposeRecovery => "Win back a lost customer",
     })
 }

@@ -22,6 +22,21 @@ pub fn age(lang: Lang, ms: i64) -> String {
     }
 }
 
+/// Days to a deadline: "剩 2 天" / "2 days left", "今天到期" / "due today", "逾期 3 天" /
+/// "3 days overdue".
+pub fn days_left(lang: Lang, days: i32) -> String {
+    match (lang, days) {
+        (Lang::ZhCn, 0) => "今天到期".to_owned(),
+        (Lang::ZhCn, d) if d > 0 => format!("剩 {d} 天"),
+        (Lang::ZhCn, d) => format!("逾期 {} 天", -d),
+        (Lang::En, 0) => "due today".to_owned(),
+        (Lang::En, 1) => "1 day left".to_owned(),
+        (Lang::En, d) if d > 0 => format!("{d} days left"),
+        (Lang::En, -1) => "1 day overdue".to_owned(),
+        (Lang::En, d) => format!("{} days overdue", -d),
+    }
+}
+
 /// A byte count: "12.3 MB". (Integer arithmetic: float formatting would add ~10 KB to the
 /// download for one line of the settings page.)
 pub fn bytes(n: f64) -> String {
@@ -77,6 +92,15 @@ mod tests {
         assert_eq!(age(Lang::ZhCn, 3 * 3_600_000), "3 小时");
         assert_eq!(age(Lang::En, 3 * 86_400_000), "3 days");
         assert_eq!(age(Lang::En, -5), "under a minute");
+    }
+
+    #[test]
+    fn deadlines_read_naturally() {
+        assert_eq!(days_left(Lang::ZhCn, 2), "剩 2 天");
+        assert_eq!(days_left(Lang::ZhCn, 0), "今天到期");
+        assert_eq!(days_left(Lang::ZhCn, -3), "逾期 3 天");
+        assert_eq!(days_left(Lang::En, 1), "1 day left");
+        assert_eq!(days_left(Lang::En, -2), "2 days overdue");
     }
 
     #[test]

@@ -227,5 +227,16 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         ColInsuranceExpiry => "保险到期日",
         ColTags => "标签",
         ImportTasks => "新的回访任务（待分配）",
+        TodayEmpty => "今天没有待办的回访任务。主管分配任务后会出现在这里。",
+        TodaySearch => "搜索姓名、电话或车牌",
+        TodayQuietNow => "现在是客户休息时间（09:00前、12:00–14:00、20:30后）：如需拨打请说明原因",
+        TodayCall => "拨打",
+        TodayAllPurposes => "全部类型",
+        PurposePostService => "维修保养后回访",
+        PurposePostDelivery => "交车回访",
+        PurposeMaintenanceReminder => "保养提醒",
+        PurposeInsuranceRenewal => "续保提醒",
+        PurposeMembershipRenewal => "会员续卡",
+        PurposeRecovery => "流失客户召回",
     })
 }

@@ -9,6 +9,7 @@ pub mod section;
 pub mod settings;
 pub mod sign_in;
 pub mod sync_page;
+pub mod today;
 
 use customers::{CustomerPage, CustomersPage};
 use huifang_core::{Role, Section};
@@ -25,26 +26,26 @@ use sync_page::{ConflictsPage, SyncPage};
 /// enum over all its routes, so fifteen routes cost the download far more than three with a
 /// `match` (the pages themselves are behind `AnyView` either way).
 #[component]
-pub fn AppRoutes(role: Role) -> impl IntoView {
+pub fn AppRoutes(role: Role, me: huifang_core::UserId) -> impl IntoView {
     view! {
         <Routes fallback=|| view! { <NotFound/> }>
             <Route path=path!("/") view=move || view! { <Redirect path=Section::home(role).path()/> }/>
             <Route path=path!("/customers/:id") view=move || view! { <CustomerPage role=role/> }/>
-            <Route path=path!("/:page") view=move || view! { <Page role=role/> }/>
+            <Route path=path!("/:page") view=move || view! { <Page role=role me=me.clone()/> }/>
         </Routes>
     }
 }
 
 /// The page for `/:page`.
 #[component]
-fn Page(role: Role) -> impl IntoView {
+fn Page(role: Role, me: huifang_core::UserId) -> impl IntoView {
     let params = use_params_map();
     move || {
         let page = params.read().get("page").unwrap_or_default();
         let section =
             |section: Section| view! { <SectionPage section=section role=role/> }.into_any();
         match page.as_str() {
-            "today" => section(Section::Today),
+            "today" => view! { <today::TodayPage role=role me=me.clone()/> }.into_any(),
             "customers" => view! { <CustomersPage role=role/> }.into_any(),
             "sync" => view! { <SyncPage/> }.into_any(),
             "conflicts" => view! { <ConflictsPage/> }.into_any(),

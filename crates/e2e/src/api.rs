@@ -125,6 +125,39 @@ impl ApiClient {
         }
     }
 
+    /// `GET` a JSON answer from `/api/...`.
+    pub async fn get<R: serde::de::DeserializeOwned>(&self, path: &str) -> Result<R> {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header(SCHEMA_HEADER, SCHEMA_VERSION.to_string())
+            .send()
+            .await
+            .map_err(|e| err(path, e))?
+            .json()
+            .await
+            .map_err(|e| err(path, e))
+    }
+
+    /// `POST` JSON, read a JSON answer.
+    pub async fn post<B: serde::Serialize, R: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<R> {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header(SCHEMA_HEADER, SCHEMA_VERSION.to_string())
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| err(path, e))?
+            .json()
+            .await
+            .map_err(|e| err(path, e))
+    }
+
     pub async fn push(&self, request: &PushRequest) -> Result<PushResponse> {
         self.http
             .post(format!("{}/api/sync/push", self.base))

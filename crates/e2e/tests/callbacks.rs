@@ -1,7 +1,9 @@
-//! The care agent's day, end to end: what the supervisor imports from the DMS reaches the
-//! agents' tablets. (Lists, calls and distribution come with the rest of the feature.)
+//! The care agent's day, end to end: what the supervisor imports from the DMS becomes
+//! callback tasks, shared out, on the agent's list for today. (Calls, records and the
+//! supervisor's figures come with the rest of the feature.)
 
-use huifang_e2e::{Tablet, TestApp, TestBrowser};
+use huifang_core::care::dates::Day;
+use huifang_e2e::{ApiClient, Tablet, TestApp, TestBrowser};
 
 async fn signed_in(tablet: &Tablet, user: &str) {
     tablet.wait_for_text("登录").await.expect("sign-in page");
@@ -12,18 +14,27 @@ async fn signed_in(tablet: &Tablet, user: &str) {
         .expect("first sync");
 }
 
-/// A GBK export with messy rows: the supervisor sees the preview and the bad row, imports,
-/// and an agent's tablet receives the customers by sync.
+/// A GBK export with messy rows: the supervisor sees the preview and the bad row, imports;
+/// yesterday's visits become post-service callbacks; shared out to `agent1`, they are on her
+/// list for today with two days left, and her tablet has the customers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn callbacks_supervisor_imports_a_gbk_export_and_agents_receive_it() {
     let app = TestApp::start().await.expect("server starts");
-    let export = "客户姓名,手机号码,车牌号,VIN码,进厂日期,委托书号,服务顾问\n\
-                  王建国, 138 0013 8000 ,京a 12345,1M8GDM9AXKP042788,2026/11/3,WO-1001,刘强\n\
-                  李秀英,+86 139-0013-9000,沪B·D12345,,2026年11月4日,WO-1002,刘强\n\
-                  ,,,,,,\n\
-                  赵六,1380013800,京A22222,,2026-11-04,WO-1003,陈明\n\
-                  王建国,13800138000,京A33333,11111111111111111,2026-11-05,WO-1004,陈明\n";
-    let (gbk, _, _) = encoding_rs::GBK.encode(export);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default();
+    let today = Day::of_ms(now, 8 * 60);
+    let (yesterday, earlier) = (today.plus(-1), today.plus(-20));
+    let export = format!(
+        "客户姓名,手机号码,车牌号,VIN码,进厂日期,委托书号,服务顾问\n\
+         王建国, 138 0013 8000 ,京a 12345,1M8GDM9AXKP042788,{yesterday},WO-1001,刘强\n\
+         李秀英,+86 139-0013-9000,沪B·D12345,,{yesterday},WO-1002,刘强\n\
+         ,,,,,,\n\
+         赵六,1380013800,京A22222,,{yesterday},WO-1003,陈明\n\
+         王建国,13800138000,京A33333,11111111111111111,{earlier},WO-1004,陈明\n"
+    );
+    let (gbk, _, _) = encoding_rs::GBK.encode(&export);
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("dms-export.csv");
     std::fs::write(&file, &gbk).expect("the export file");
@@ -77,6 +88,32 @@ async fn callbacks_supervisor_imports_a_gbk_export_and_agents_receive_it() {
     )
     .await
     .expect("imported");
+    assert_eq!(
+        desk.text_of("[data-testid=tasks-created]")
+            .await
+            .expect("tasks"),
+        "2",
+        "yesterday's two visits need a callback; the old one does not"
+    );
+
+    // The supervisor shares them out (the distribution page comes later: the API does it).
+    let supervisor = ApiClient::sign_in(&app.url(), "supervisor")
+        .await
+        .expect("API");
+    let users: serde_json::Value = supervisor.get("/api/users").await.expect("users");
+    let agent1 = users["users"]
+        .as_array()
+        .and_then(|u| u.iter().find(|u| u["username"] == "agent1"))
+        .map(|u| u["id"].clone())
+        .expect("agent1");
+    let shared: serde_json::Value = supervisor
+        .post(
+            "/api/tasks/distribute",
+            &serde_json::json!({"agents": [{"id": agent1}]}),
+        )
+        .await
+        .expect("distribute");
+    assert_eq!(shared["tasks_assigned"], 2, "{shared}");
 
     // An agent's tablet receives them.
     let other = TestBrowser::launch()
@@ -84,6 +121,41 @@ async fn callbacks_supervisor_imports_a_gbk_export_and_agents_receive_it() {
         .expect("Chromium for the tablet");
     let tablet = other.open(&app.url()).await.expect("tablet");
     signed_in(&tablet, "agent1").await;
+    tablet
+        .wait_until(
+            "document.querySelectorAll('[data-testid=today-item]').length === 2",
+            "her two callbacks today",
+        )
+        .await
+        .expect("today's list");
+    let countdowns = tablet
+        .texts_of("[data-testid=countdown]")
+        .await
+        .expect("countdowns");
+    assert_eq!(
+        countdowns,
+        ["剩 2 天", "剩 2 天"],
+        "three days from yesterday's visit"
+    );
+    tablet
+        .fill("搜索姓名、电话或车牌", "沪B")
+        .await
+        .expect("search");
+    tablet
+        .wait_until(
+            "document.querySelectorAll('[data-testid=today-item]').length === 1",
+            "search by plate",
+        )
+        .await
+        .expect("search narrows the list");
+    tablet
+        .wait_for_text("李秀英")
+        .await
+        .expect("found by plate");
+    tablet
+        .readme_screenshot("today.png")
+        .await
+        .expect("screenshot");
     tablet.navigate("/customers").await.expect("customers");
     tablet
         .wait_for_text("王建国")

@@ -1,0 +1,125 @@
+//! 今日回访: the agent's open callback tasks, overdue first, each with its countdown; search
+//! by name, phone or plate while typing; filter by kind; a quiet-hours warning before the
+//! call. Everything here is read from the tablet's own store: it works with no network.
+
+use crate::i18n::format::days_left;
+use crate::i18n::{I18n, Key};
+use crate::model::{TodayItem, today_list};
+use crate::routes::section::SectionPage;
+use crate::sync::Sync;
+use huifang_core::care::dates::Day;
+use huifang_core::care::quiet::{QuietHours, needs_reason};
+use huifang_core::care::rules::Purpose;
+use huifang_core::{Role, Section, UserId};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+const PURPOSES: [Purpose; 6] = [
+    Purpose::PostService,
+    Purpose::PostDelivery,
+    Purpose::MaintenanceReminder,
+    Purpose::InsuranceRenewal,
+    Purpose::MembershipRenewal,
+    Purpose::Recovery,
+];
+
+/// The tablet's local day and minute of the day.
+fn local_now() -> (Day, u16) {
+    let now = js_sys::Date::new_0();
+    let offset = -(now.get_timezone_offset() as i32);
+    let day = Day::of_ms(now.get_time() as i64, offset);
+    (day, (now.get_hours() * 60 + now.get_minutes()) as u16)
+}
+
+fn purpose_name(p: Purpose) -> String {
+    serde_json::to_value(p)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Filter {
+    search: String,
+    purpose: Option<Purpose>,
+}
+
+#[component]
+pub fn TodayPage(role: Role, me: UserId) -> impl IntoView {
+    let i18n = I18n::use_context();
+    if role != Role::CareAgent {
+        return view! { <SectionPage section=Section::Today role=role/> }.into_any();
+    }
+    let Some(sync) = Sync::use_context() else {
+        return ().into_any();
+    };
+    let records = sync.resource(|engine| async move { engine.records().await });
+    let filter = RwSignal::new(Filter::default());
+    let quiet = needs_reason(&QuietHours::default(), &[], local_now().1);
+    let list = move || {
+        let f = filter.get();
+        records.get().flatten().map(|read| {
+            read.map(|records| today_list(&records, &me, local_now().0, &f.search, f.purpose))
+        })
+    };
+    view! {
+        <section class="card today" data-section="/today">
+            <h1>{i18n.text(Key::NavToday)}</h1>
+            {quiet.then(|| view! { <p class="notice" data-testid="quiet-hours">{i18n.text(Key::TodayQuietNow)}</p> })}
+            <div class="row filters">
+                <label class="field">
+                    <span class="label-text">{i18n.text(Key::TodaySearch)}</span>
+                    <input type="search" on:input=move |ev| filter.update(|f| f.search = event_target_value(&ev))/>
+                </label>
+                <label class="field">
+                    <span class="label-text">{i18n.text(Key::TodayAllPurposes)}</span>
+                    <select on:change=move |ev| {
+                        let chosen = event_target_value(&ev);
+                        filter.update(|f| f.purpose = PURPOSES.into_iter().find(|p| purpose_name(*p) == chosen));
+                    }>
+                        <option value="">{i18n.text(Key::TodayAllPurposes)}</option>
+                        {PURPOSES.into_iter().map(|p| view! {
+                            <option value=purpose_name(p)>{i18n.t(Key::purpose(p))}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+            </div>
+            {move || match list() {
+                None => view! { <p>{i18n.text(Key::SyncOpening)}</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="error" title=e.detail>{i18n.t(e.key)}</p> }.into_any(),
+                Some(Ok(items)) if items.is_empty() => {
+                    view! { <p class="hint" data-testid="today-empty">{i18n.text(Key::TodayEmpty)}</p> }.into_any()
+                }
+                Some(Ok(items)) => view! {
+                    <ul class="rows" data-testid="today-list">
+                        {items.into_iter().map(|item| view! { <TodayRow item=item/> }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn TodayRow(item: TodayItem) -> impl IntoView {
+    let i18n = I18n::use_context();
+    let overdue = item.days_left.is_some_and(|d| d < 0);
+    let countdown = item
+        .days_left
+        .map(|d| days_left(i18n.lang(), d))
+        .unwrap_or_default();
+    let purpose = item.purpose.map(|p| i18n.t(Key::purpose(p))).unwrap_or("");
+    let tel = format!("tel:{}", item.phone.replace('-', ""));
+    view! {
+        <li data-testid="today-item" class:overdue=overdue>
+            <A href=format!("/customers/{}", item.customer)><strong>{item.name.clone()}</strong></A>
+            " · " {purpose} " · "
+            <span class="countdown" class:failed=overdue data-testid="countdown">{countdown}</span>
+            {(!item.plates.is_empty()).then(|| format!(" · {}", item.plates.join(" ")))}
+            {(!item.phone.is_empty()).then(|| view! {
+                " " <a class="call" href=tel>{i18n.t(Key::TodayCall)} " " {item.phone.clone()}</a>
+            })}
+        </li>
+    }
+}
