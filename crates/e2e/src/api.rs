@@ -49,19 +49,8 @@ impl ApiClient {
         let mut records = std::collections::BTreeMap::new();
         loop {
             let page: PullResponse = self
-                .http
-                .get(format!(
-                    "{}/api/sync/pull?cursor={cursor}&limit=2000",
-                    self.base
-                ))
-                .bearer_auth(&self.token)
-                .header(SCHEMA_HEADER, SCHEMA_VERSION.to_string())
-                .send()
-                .await
-                .map_err(|e| err("pull", e))?
-                .json()
-                .await
-                .map_err(|e| err("pull", e))?;
+                .get(&format!("/api/sync/pull?cursor={cursor}&limit=2000"))
+                .await?;
             for change in page.changes {
                 match change {
                     Change::Record { record } => {
@@ -125,18 +114,27 @@ impl ApiClient {
         }
     }
 
-    /// `GET` a JSON answer from `/api/...`.
-    pub async fn get<R: serde::de::DeserializeOwned>(&self, path: &str) -> Result<R> {
-        self.http
-            .get(format!("{}{path}", self.base))
+    /// Sends a request signed in, with the schema version, and reads its JSON answer.
+    async fn call<R: serde::de::DeserializeOwned>(
+        &self,
+        what: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<R> {
+        request
             .bearer_auth(&self.token)
             .header(SCHEMA_HEADER, SCHEMA_VERSION.to_string())
             .send()
             .await
-            .map_err(|e| err(path, e))?
+            .map_err(|e| err(what, e))?
             .json()
             .await
-            .map_err(|e| err(path, e))
+            .map_err(|e| err(what, e))
+    }
+
+    /// `GET` a JSON answer from `/api/...`.
+    pub async fn get<R: serde::de::DeserializeOwned>(&self, path: &str) -> Result<R> {
+        let request = self.http.get(format!("{}{path}", self.base));
+        self.call(path, request).await
     }
 
     /// `POST` JSON, read a JSON answer.
@@ -145,30 +143,11 @@ impl ApiClient {
         path: &str,
         body: &B,
     ) -> Result<R> {
-        self.http
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .header(SCHEMA_HEADER, SCHEMA_VERSION.to_string())
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| err(path, e))?
-            .json()
-            .await
-            .map_err(|e| err(path, e))
+        let request = self.http.post(format!("{}{path}", self.base)).json(body);
+        self.call(path, request).await
     }
 
     pub async fn push(&self, request: &PushRequest) -> Result<PushResponse> {
-        self.http
-            .post(format!("{}/api/sync/push", self.base))
-            .bearer_auth(&self.token)
-            .header(SCHEMA_HEADER, SCHEMA_VERSION.to_string())
-            .json(request)
-            .send()
-            .await
-            .map_err(|e| err("push", e))?
-            .json()
-            .await
-            .map_err(|e| err("push", e))
+        self.post("/api/sync/push", request).await
     }
 }
