@@ -417,7 +417,8 @@ async fn sync_server_killed_during_a_1000_change_push() {
 }
 
 /// (d) Two tabs of one tablet: one syncs (it holds the Web Lock), both show every change,
-/// and when the syncing tab closes the other takes over.
+/// and when the syncing tab closes the other takes over. Then the settings page shows the
+/// device's storage against its quota and asks the browser to keep it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_two_tabs_one_syncs_both_see() {
     let app = TestApp::start().await.expect("server starts");
@@ -488,6 +489,34 @@ async fn sync_two_tabs_one_syncs_both_see() {
         .wait_sync("s.leader", "tab 2 takes over the sync")
         .await
         .expect("hand-over");
+
+    // Settings show the device's storage against its quota, and ask to keep it.
+    second.navigate("/settings").await.expect("settings");
+    second
+        .wait_until(
+            "/\\d.* \\/ \\d/.test(document.querySelector('[data-testid=storage-usage]')?.innerText || '')",
+            "storage used against quota",
+        )
+        .await
+        .expect("usage shown");
+    let persisted: String = second
+        .eval("document.querySelector('[data-testid=storage-persisted]').dataset.persisted")
+        .await
+        .expect("persisted state");
+    if persisted == "false" {
+        second
+            .click_button("申请持久存储")
+            .await
+            .expect("ask for persistent storage");
+        second
+            .wait_until(
+                "document.querySelector('[data-testid=storage-persisted]').dataset.persisted === 'true' \
+                 || document.body.innerText.includes('浏览器暂未同意')",
+                "the browser's answer shown",
+            )
+            .await
+            .expect("answer");
+    }
     browser.close().await;
 }
 
