@@ -272,5 +272,16 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         PurposeInsuranceRenewal => "Insurance renewal",
         PurposeMembershipRenewal => "Membership renewal",
         PurposeRecovery => "Win back a lost customer",
+        AssignIntro => {
+            "Share the unassigned callback tasks out in one step, by each agent's capacity: a customer's tasks always go to one agent."
+        }
+        AssignUnassigned => "Unassigned tasks",
+        AssignInclude => "Include",
+        AssignCapacity => "Capacity",
+        AssignHolding => "Customers held",
+        AssignRun => "Share out by capacity",
+        AssignDone => "Shared out; tasks assigned:",
+        AssignNoAgents => "Choose at least one agent",
+        AssignLoading => "Loading the agents…",
     })
 }

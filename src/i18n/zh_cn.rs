@@ -238,5 +238,16 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         PurposeInsuranceRenewal => "续保提醒",
         PurposeMembershipRenewal => "会员续卡",
         PurposeRecovery => "流失客户召回",
+        AssignIntro => {
+            "把未分配的回访任务按每位客服专员的能力一次分配：同一客户的任务总归同一位专员。"
+        }
+        AssignUnassigned => "未分配的任务",
+        AssignInclude => "参与分配",
+        AssignCapacity => "能力系数",
+        AssignHolding => "现有客户",
+        AssignRun => "按能力分配",
+        AssignDone => "分配完成，已分配任务：",
+        AssignNoAgents => "请至少选择一位客服专员",
+        AssignLoading => "正在读取客服专员名单…",
     })
 }

@@ -2,6 +2,7 @@
 //! user's role against the core's `Section::visible_to`, so a typed URL cannot open a page
 //! the navigation hides.
 
+pub mod assignments;
 pub mod customers;
 pub mod import;
 pub mod not_found;
@@ -53,7 +54,7 @@ fn Page(role: Role, me: huifang_core::UserId) -> impl IntoView {
             "leads" => section(Section::Leads),
             "test-drives" => section(Section::TestDrives),
             "import" => view! { <import::ImportPage role=role/> }.into_any(),
-            "assignments" => section(Section::Assignments),
+            "assignments" => view! { <assignments::AssignmentsPage role=role/> }.into_any(),
             "scripts" => section(Section::Scripts),
             "reports" => section(Section::Reports),
             "team" => section(Section::Team),

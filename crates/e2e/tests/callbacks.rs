@@ -3,7 +3,7 @@
 //! supervisor's figures come with the rest of the feature.)
 
 use huifang_core::care::dates::Day;
-use huifang_e2e::{ApiClient, Tablet, TestApp, TestBrowser};
+use huifang_e2e::{Tablet, TestApp, TestBrowser};
 
 async fn signed_in(tablet: &Tablet, user: &str) {
     tablet.wait_for_text("登录").await.expect("sign-in page");
@@ -96,24 +96,37 @@ async fn callbacks_supervisor_imports_a_gbk_export_and_agents_receive_it() {
         "yesterday's two visits need a callback; the old one does not"
     );
 
-    // The supervisor shares them out (the distribution page comes later: the API does it).
-    let supervisor = ApiClient::sign_in(&app.url(), "supervisor")
+    // The supervisor shares them out on the assignments page, to agent1 only.
+    desk.navigate("/assignments")
         .await
-        .expect("API");
-    let users: serde_json::Value = supervisor.get("/api/users").await.expect("users");
-    let agent1 = users["users"]
-        .as_array()
-        .and_then(|u| u.iter().find(|u| u["username"] == "agent1"))
-        .map(|u| u["id"].clone())
-        .expect("agent1");
-    let shared: serde_json::Value = supervisor
-        .post(
-            "/api/tasks/distribute",
-            &serde_json::json!({"agents": [{"id": agent1}]}),
-        )
-        .await
-        .expect("distribute");
-    assert_eq!(shared["tasks_assigned"], 2, "{shared}");
+        .expect("assignments page");
+    desk.wait_until(
+        "document.querySelectorAll('[data-testid=agent-row]').length === 2 && \
+         document.querySelector('[data-testid=unassigned]')?.innerText === '2'",
+        "both agents and two unassigned tasks",
+    )
+    .await
+    .expect("assignments");
+    desk.eval::<bool>(
+        "([...document.querySelectorAll('[data-testid=agent-row]')]\
+           .find(r => r.innerText.includes('李娜'))\
+           .querySelector('input[type=checkbox]').click(), true)",
+    )
+    .await
+    .expect("leave 李娜 out");
+    desk.click_button("按能力分配").await.expect("share out");
+    desk.wait_until(
+        "document.querySelector('[data-testid=assigned]')?.innerText.includes('2')",
+        "two tasks assigned",
+    )
+    .await
+    .expect("assigned");
+    desk.wait_until(
+        "document.querySelector('[data-testid=unassigned]')?.innerText === '0'",
+        "nothing left unassigned on the supervisor's device",
+    )
+    .await
+    .expect("synced back");
 
     // An agent's tablet receives them.
     let other = TestBrowser::launch()

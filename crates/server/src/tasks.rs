@@ -20,7 +20,6 @@ use huifang_core::sync::{
     ClientId, FieldWrite, Hlc, Mutation, MutationId, Op, RecordId, RecordKind, Scope,
 };
 use huifang_core::{Role, UserId};
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -28,41 +27,9 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/tasks/distribute", post(distribute_tasks))
 }
 
-/// One agent to share work with.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AgentShare {
-    pub id: UserId,
-    /// Relative ability (1 = a normal share); at least 1.
-    #[serde(default = "one")]
-    pub capacity: u32,
-}
-
-fn one() -> u32 {
-    1
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DistributeRequest {
-    pub agents: Vec<AgentShare>,
-}
-
-/// What each agent holds afterwards.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AgentLoad {
-    pub id: UserId,
-    pub capacity: u32,
-    /// Customers with open tasks this agent holds.
-    pub customers: u32,
-    /// Of them, given in this step.
-    pub given: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct DistributeResponse {
-    pub tasks_assigned: usize,
-    pub agents: Vec<AgentLoad>,
-    pub refusals: Vec<String>,
-}
+pub use huifang_core::care::distribute::{
+    AgentLoad, AgentShare, DistributeRequest, DistributeResponse,
+};
 
 async fn distribute_tasks(
     State(state): State<AppState>,

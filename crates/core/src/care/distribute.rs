@@ -66,6 +66,46 @@ pub fn distribute<A: Clone + Ord, C: Clone + Ord>(
     Ok(out)
 }
 
+// ---- The API's request and answer (`POST /api/tasks/distribute`) ----------------------
+
+use serde::{Deserialize, Serialize};
+
+/// One agent to share work with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AgentShare {
+    pub id: crate::UserId,
+    /// Relative ability (1 = a normal share); at least 1.
+    #[serde(default = "one")]
+    pub capacity: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DistributeRequest {
+    pub agents: Vec<AgentShare>,
+}
+
+/// What each agent holds afterwards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentLoad {
+    pub id: crate::UserId,
+    pub capacity: u32,
+    /// Customers with open tasks this agent holds.
+    pub customers: u32,
+    /// Of them, given in this step.
+    pub given: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DistributeResponse {
+    pub tasks_assigned: usize,
+    pub agents: Vec<AgentLoad>,
+    pub refusals: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
