@@ -9,16 +9,14 @@
 use crate::auth::CurrentUser;
 use crate::db::now_ms;
 use crate::error::Error;
-use crate::import::{push_all, store_entities};
+use crate::import::{Changes, store_entities};
 use crate::json::ApiJson;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
 use huifang_core::care::distribute::{Agent, distribute};
-use huifang_core::sync::{
-    ClientId, FieldWrite, Hlc, Mutation, MutationId, Op, RecordId, RecordKind, Scope,
-};
+use huifang_core::sync::{FieldWrite, Op, RecordId, RecordKind, Scope};
 use huifang_core::{Role, UserId};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -123,53 +121,33 @@ async fn distribute_tasks(
     let shared = distribute(&agents, &to_share).map_err(|e| Error::BadRequest(e.to_string()))?;
     assignment.extend(shared);
 
-    let mut random = [0u8; 10];
-    random[3..].copy_from_slice(&(now as u64).to_be_bytes()[1..]);
-    random[1] = 0xd1;
-    let client = ClientId::new_v7(now.max(0) as u64, random);
-    let mut mutations = Vec::new();
+    let mut changes = Changes::new(&ctx, now, 0xd1);
     let mut given: BTreeMap<UserId, u32> = BTreeMap::new();
+    let mut tasks_assigned = 0;
     for (customer, agent) in &assignment {
         *given.entry(agent.clone()).or_default() += 1;
         for task in unassigned.get(customer).into_iter().flatten() {
-            for op in [
-                Op::MoveScope {
-                    to: Scope {
-                        store: me.store_id.clone(),
-                        owner: Some(agent.clone()),
-                    },
-                },
+            tasks_assigned += 1;
+            let to = Scope {
+                store: me.store_id.clone(),
+                owner: Some(agent.clone()),
+            };
+            changes.push(RecordKind::CallbackTask, *task, Op::MoveScope { to });
+            let assigned_at = FieldWrite {
+                field: "assigned_at".into(),
+                value: json!(now),
+                base: None,
+            };
+            changes.push(
+                RecordKind::CallbackTask,
+                *task,
                 Op::SetFields {
-                    writes: vec![FieldWrite {
-                        field: "assigned_at".into(),
-                        value: json!(now),
-                        base: None,
-                    }],
+                    writes: vec![assigned_at],
                 },
-            ] {
-                let seq = mutations.len() as u64 + 1;
-                let mut bits = [0u8; 10];
-                bits[3..].copy_from_slice(&seq.to_be_bytes()[1..]);
-                bits[0] = 0xd1;
-                mutations.push(Mutation {
-                    mutation_id: MutationId::new_v7(now.max(0) as u64, bits),
-                    client_id: client,
-                    client_seq: seq,
-                    hlc: Hlc {
-                        wall_ms: now,
-                        counter: seq as u32,
-                        node: client,
-                    },
-                    user: me.id.clone(),
-                    kind: RecordKind::CallbackTask,
-                    record_id: *task,
-                    op,
-                });
-            }
+            );
         }
     }
-    let tasks_assigned = mutations.len() / 2;
-    let (_, refusals) = push_all(&state.sync, &ctx, client, mutations, now).await?;
+    let (_, refusals) = changes.send(&state.sync).await?;
     tracing::info!(user = %me.username, tasks_assigned, "callback tasks shared out");
     let agents = request
         .agents

@@ -7,14 +7,12 @@
 //! is overwritten: the import sets a field only when it is empty or was last written by an
 //! import itself — an agent's corrected phone or name stays.
 
+use super::Changes;
 use super::rows::{CleanRow, Cleaned, same_customers};
 use crate::error::Error;
 use crate::sync::Engine;
 pub use huifang_core::care::import::Summary;
-use huifang_core::sync::{
-    ClientId, Entity, FieldWrite, Hlc, Mutation, MutationId, Op, RecordId, RecordKind, Scope,
-    UserCtx,
-};
+use huifang_core::sync::{Entity, FieldWrite, Op, RecordId, RecordKind, UserCtx};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -87,51 +85,17 @@ async fn existing(engine: &Engine, me: &UserCtx, now_ms: i64) -> Result<Existing
 
 /// Builds the mutations of one import run.
 struct Writer<'a> {
-    me: &'a UserCtx,
-    client: ClientId,
-    now_ms: i64,
-    seq: u64,
-    mutations: Vec<Mutation>,
+    changes: Changes<'a>,
     summary: Summary,
 }
 
 impl Writer<'_> {
-    fn id_bits(&mut self) -> [u8; 10] {
-        self.seq += 1;
-        let mut random = [0u8; 10];
-        // Bytes 3..10 of a v7's random part survive the version and variant bits.
-        random[3..].copy_from_slice(&self.seq.to_be_bytes()[1..]);
-        random[0] = 0x1d; // "DMS", for whoever reads ids in logs
-        random
-    }
-
     fn push(&mut self, kind: RecordKind, record_id: RecordId, op: Op) {
-        let bits = self.id_bits();
-        self.mutations.push(Mutation {
-            mutation_id: MutationId::new_v7(self.now_ms.max(0) as u64, bits),
-            client_id: self.client,
-            client_seq: self.seq,
-            hlc: Hlc {
-                wall_ms: self.now_ms,
-                counter: self.seq as u32,
-                node: self.client,
-            },
-            user: self.me.user.clone(),
-            kind,
-            record_id,
-            op,
-        });
+        self.changes.push(kind, record_id, op);
     }
 
     fn create(&mut self, kind: RecordKind, fields: BTreeMap<String, Value>) -> RecordId {
-        let bits = self.id_bits();
-        let id = RecordId::new_v7(self.now_ms.max(0) as u64, bits);
-        let scope = Scope {
-            store: self.me.store.clone(),
-            owner: None,
-        };
-        self.push(kind, id, Op::Create { scope, fields });
-        id
+        self.changes.create(kind, fields)
     }
 
     /// Sets the fields that differ from the export, unless a person changed them since the
@@ -197,15 +161,8 @@ pub async fn commit(
     now_ms: i64,
 ) -> Result<Summary, Error> {
     let mut known = existing(engine, me, now_ms).await?;
-    let mut random = [0u8; 10];
-    random[3..].copy_from_slice(&(now_ms as u64).to_be_bytes()[1..]);
-    random[1] = 0xd5;
     let mut w = Writer {
-        me,
-        client: ClientId::new_v7(now_ms.max(0) as u64, random),
-        now_ms,
-        seq: 0,
-        mutations: Vec::new(),
+        changes: Changes::new(me, now_ms, 0x1d),
         summary: Summary::default(),
     };
     for group in same_customers(&cleaned.rows) {
@@ -274,8 +231,7 @@ pub async fn commit(
         }
     }
     // Every refusal is counted and said.
-    let mutations = std::mem::take(&mut w.mutations);
-    let (_, refusals) = super::push_all(engine, me, w.client, mutations, now_ms).await?;
+    let (_, refusals) = w.changes.send(engine).await?;
     w.summary.refused += refusals.len();
     w.summary.refusals.extend(refusals);
     Ok(w.summary)

@@ -7,9 +7,7 @@ use crate::error::Error;
 use crate::sync::Engine;
 use huifang_core::care::dates::{self, Day};
 use huifang_core::care::rules::{self, Facts, Rules};
-use huifang_core::sync::{
-    ClientId, Hlc, Mutation, MutationId, Op, RecordId, RecordKind, Scope, UserCtx,
-};
+use huifang_core::sync::{RecordId, RecordKind, UserCtx};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -75,48 +73,21 @@ pub async fn generate(
             _ => {}
         }
     }
-    let mut random = [0u8; 10];
-    random[3..].copy_from_slice(&(now_ms as u64).to_be_bytes()[1..]);
-    random[1] = 0x7a;
-    let client = ClientId::new_v7(now_ms.max(0) as u64, random);
-    let mut mutations = Vec::new();
+    let mut changes = super::Changes::new(me, now_ms, 0x7a);
     for (customer, f) in &facts {
         for draft in rules::due(rules, f, today) {
             let key = format!("{customer}:{}", draft.key);
             if !keys.insert(key.clone()) {
                 continue;
             }
-            let seq = mutations.len() as u64 + 1;
-            let mut bits = [0u8; 10];
-            bits[3..].copy_from_slice(&seq.to_be_bytes()[1..]);
-            bits[0] = 0x7a;
             let mut task = BTreeMap::new();
             task.insert(fields::CUSTOMER.to_owned(), json!(customer.to_string()));
             task.insert(fields::PURPOSE.to_owned(), json!(draft.purpose));
             task.insert(fields::DUE_BY.to_owned(), json!(draft.due_by.to_string()));
             task.insert(fields::KEY.to_owned(), json!(key));
-            mutations.push(Mutation {
-                mutation_id: MutationId::new_v7(now_ms.max(0) as u64, bits),
-                client_id: client,
-                client_seq: seq,
-                hlc: Hlc {
-                    wall_ms: now_ms,
-                    counter: seq as u32,
-                    node: client,
-                },
-                user: me.user.clone(),
-                kind: RecordKind::CallbackTask,
-                record_id: RecordId::new_v7(now_ms.max(0) as u64, bits),
-                op: Op::Create {
-                    scope: Scope {
-                        store: me.store.clone(),
-                        owner: None,
-                    },
-                    fields: task,
-                },
-            });
+            changes.create(RecordKind::CallbackTask, task);
         }
     }
-    let (created, refusals) = super::push_all(engine, me, client, mutations, now_ms).await?;
+    let (created, refusals) = changes.send(engine).await?;
     Ok((created, refusals))
 }
