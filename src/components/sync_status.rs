@@ -25,27 +25,28 @@ pub fn SyncStatusBar() -> impl IntoView {
             h.clear();
         }
     });
-    let status = move || sync.status();
+    // Read in place: the status holds strings, and the top bar reads it a dozen times per change.
+    let st = sync.status_signal();
     view! {
         <span
             class="pill sync"
-            class:failed=move || status().error.is_some() || status().open_error.is_some()
+            class:failed=move || st.with(|s| s.error.is_some() || s.open_error.is_some())
             data-testid="sync-state"
-            data-ready=move || status().ready.to_string()
-            data-pending=move || status().pending.to_string()
-            data-attention=move || status().attention.to_string()
-            data-conflicts=move || status().conflicts.to_string()
-            data-last-sync=move || status().last_sync_ms.unwrap_or(0).to_string()
-            data-leader=move || status().leader.to_string()
-            data-runs=move || status().runs.to_string()
-            data-last-run-ms=move || status().last_run.map(|r| r.ms.round() as u64).unwrap_or(0).to_string()
-            data-last-push-ms=move || status().last_run.map(|r| r.push_ms.round() as u64).unwrap_or(0).to_string()
-            data-last-pushed=move || status().last_run.map(|r| r.pushed).unwrap_or(0).to_string()
-            data-last-pulled=move || status().last_run.map(|r| r.pulled).unwrap_or(0).to_string()
+            data-ready=move || st.with(|s| s.ready.to_string())
+            data-pending=move || st.with(|s| s.pending.to_string())
+            data-attention=move || st.with(|s| s.attention.to_string())
+            data-conflicts=move || st.with(|s| s.conflicts.to_string())
+            data-last-sync=move || st.with(|s| s.last_sync_ms.unwrap_or(0).to_string())
+            data-leader=move || st.with(|s| s.leader.to_string())
+            data-runs=move || st.with(|s| s.runs.to_string())
+            data-last-run-ms=move || st.with(|s| s.last_run.map(|r| r.ms.round() as u64).unwrap_or(0).to_string())
+            data-last-push-ms=move || st.with(|s| s.last_run.map(|r| r.push_ms.round() as u64).unwrap_or(0).to_string())
+            data-last-pushed=move || st.with(|s| s.last_run.map(|r| r.pushed).unwrap_or(0).to_string())
+            data-last-pulled=move || st.with(|s| s.last_run.map(|r| r.pulled).unwrap_or(0).to_string())
         >
             <A href="/sync">
                 {move || {
-                    let s = status();
+                    let s = st.get();
                     let lang = i18n.lang();
                     let now = tick.get();
                     if let Some(f) = &s.open_error {
@@ -87,8 +88,7 @@ pub fn SyncStatusBar() -> impl IntoView {
             </A>
         </span>
         {move || {
-            status()
-                .error
+            st.with(|s| s.error.clone())
                 .map(|f| {
                     let retry = f
                         .retry_at_ms
@@ -102,7 +102,7 @@ pub fn SyncStatusBar() -> impl IntoView {
                 })
         }}
         {move || {
-            let n = status().attention;
+            let n = st.with(|s| s.attention);
             (n > 0)
                 .then(|| {
                     view! {
@@ -113,7 +113,7 @@ pub fn SyncStatusBar() -> impl IntoView {
                 })
         }}
         {move || {
-            let n = status().conflicts;
+            let n = st.with(|s| s.conflicts);
             (n > 0)
                 .then(|| {
                     view! {

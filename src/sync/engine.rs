@@ -183,15 +183,6 @@ fn fresh_client_id() -> ClientId {
     ClientId::new_v7(u64::try_from(now_ms()).unwrap_or(0), random)
 }
 
-/// The core's view of the signed-in user (the server builds the same from the session).
-pub fn user_ctx(user: &UserProfile) -> UserCtx {
-    UserCtx {
-        user: user.id.clone(),
-        role: user.role,
-        store: user.store_id.clone(),
-    }
-}
-
 struct Inner {
     user: UserCtx,
     replica: futures::lock::Mutex<Rep>,
@@ -227,7 +218,7 @@ impl SyncEngine {
         status: RwSignal<SyncStatus>,
         changes: RwSignal<u64>,
     ) -> Result<SyncEngine, EngineError> {
-        let ctx = user_ctx(user);
+        let ctx = UserCtx::of(user);
         let store = IdbClientStore::open(&database_name(&user.id))
             .await
             .map_err(ReplicaError::Store)?;

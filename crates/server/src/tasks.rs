@@ -71,7 +71,7 @@ async fn distribute_tasks(
             return Err(Error::BadRequest("a capacity is at least 1".into()));
         }
     }
-    let ctx = crate::sync::user_ctx(&me);
+    let ctx = huifang_core::sync::UserCtx::of(&me);
     let now = now_ms();
     // Open tasks: who holds which customer, and what is unassigned.
     let mut holder: BTreeMap<String, UserId> = BTreeMap::new();

@@ -19,6 +19,18 @@ pub struct UserCtx {
     pub store: StoreId,
 }
 
+impl UserCtx {
+    /// The signed-in person as the rules see them: the server builds it from the session,
+    /// the device from the cached profile.
+    pub fn of(profile: &crate::UserProfile) -> Self {
+        UserCtx {
+            user: profile.id.clone(),
+            role: profile.role,
+            store: profile.store_id.clone(),
+        }
+    }
+}
+
 /// Which records of a kind a grant covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reach {

@@ -201,7 +201,7 @@ async fn commit(
     let (table, _, cleaned) = tokio::task::spawn_blocking(move || run(&bytes, &query))
         .await
         .map_err(|e| Error::Internal(format!("the import task failed: {e}")))??;
-    let ctx = crate::sync::user_ctx(&me);
+    let ctx = huifang_core::sync::UserCtx::of(&me);
     let now = now_ms();
     let mut summary = super::commit::commit(&state.sync, &ctx, &cleaned, now).await?;
     // The callbacks the store's rules make due, in China time (UTC+8).

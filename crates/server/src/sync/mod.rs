@@ -16,7 +16,6 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use huifang_core::UserProfile;
 use huifang_core::sync::{
     PullRequest, PullResponse, PushRequest, PushResponse, SyncError, UserCtx,
 };
@@ -42,15 +41,6 @@ pub fn router() -> Router<AppState> {
         .route("/sync/pull", get(pull))
 }
 
-/// The core's view of the signed-in user.
-pub fn user_ctx(user: &UserProfile) -> UserCtx {
-    UserCtx {
-        user: user.id.clone(),
-        role: user.role,
-        store: user.store_id.clone(),
-    }
-}
-
 async fn push(
     State(state): State<AppState>,
     CurrentUser(me): CurrentUser,
@@ -65,7 +55,7 @@ async fn push(
     })?;
     let response = state
         .sync
-        .push(&user_ctx(&me), request, now_ms())
+        .push(&UserCtx::of(&me), request, now_ms())
         .await
         .map_err(sync_error)?;
     Ok(Json(response))
@@ -102,7 +92,7 @@ async fn pull(
     };
     let response = state
         .sync
-        .pull(&user_ctx(&me), request, now_ms())
+        .pull(&UserCtx::of(&me), request, now_ms())
         .await
         .map_err(sync_error)?;
     Ok(Json(response))

@@ -245,7 +245,7 @@ pub async fn user_ctx(state: &AppState, username: &str) -> huifang_core::sync::U
     .await
     .expect("query")
     .expect("the user exists");
-    huifang_server::sync::user_ctx(&profile)
+    huifang_core::sync::UserCtx::of(&profile)
 }
 
 /// Every entity of `kind` `user` sees, as the sync feed gives it.
