@@ -56,10 +56,20 @@ pub fn TodayPage(role: Role, me: UserId) -> impl IntoView {
     let records = sync.resource(|engine| async move { engine.records().await });
     let filter = RwSignal::new(Filter::default());
     let quiet = needs_reason(&QuietHours::default(), &[], local_now().1);
+    // Each keystroke filters the records in place: cloning a store's worth of records per
+    // key would cost more than the search itself.
     let list = move || {
         let f = filter.get();
-        records.get().flatten().map(|read| {
-            read.map(|records| today_list(&records, &me, local_now().0, &f.search, f.purpose))
+        records.with(|read| match read {
+            Some(Some(Ok(records))) => Some(Ok(today_list(
+                records,
+                &me,
+                local_now().0,
+                &f.search,
+                f.purpose,
+            ))),
+            Some(Some(Err(e))) => Some(Err(e.clone())),
+            _ => None,
         })
     };
     view! {
