@@ -342,7 +342,8 @@ pub fn today_list(
                 plates: plates.get(customer).cloned().unwrap_or_default(),
                 purpose: e
                     .value("purpose")
-                    .and_then(|p| serde_json::from_value(p.clone()).ok()),
+                    .and_then(Value::as_str)
+                    .and_then(huifang_core::care::rules::Purpose::parse),
                 due_by,
                 days_left: due_by.map(|d| d.0 - today.0),
             })

@@ -272,6 +272,8 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         PurposeInsuranceRenewal => "Insurance renewal",
         PurposeMembershipRenewal => "Membership renewal",
         PurposeRecovery => "Win back a lost customer",
+        PurposeCampaign => "Campaign call",
+        PurposeNoShow => "Missed appointment follow-up",
         AssignIntro => {
             "Share the unassigned callback tasks out in one step, by each agent's capacity: a customer's tasks always go to one agent."
         }

@@ -163,7 +163,7 @@ keys! {
     SettingsAccount, SessionExpired,
     ErrStorageFull, ErrInvalidChange, ErrDeviceStorage, ErrSyncTimeout, SyncOpening, SyncSyncing, SyncUpToDate, SyncPending, SyncOldest, SyncLast, SyncFailed, SyncRetryAt, SyncNeedsAttention, SyncConflicts, SyncNow, SyncPageTitle, SyncLeaderThis, SyncLeaderOther, SyncPendingHeading, SyncPendingEmpty, SyncAcked, AttentionHeading, AttentionEmpty, AttentionIntro, AttentionReason, AttentionRetry, AttentionDismiss, AttentionDismissConfirm, RejectForbidden, RejectNotFound, RejectAlreadyExists, RejectDeleted, RejectIllegalTransition, RejectStaleTransition, RejectClockAhead, RejectInvalid, ConflictsTitle, ConflictsIntro, ConflictsEmpty, ConflictKeep, ConflictCombine, ConflictCombineSave, ConflictShown, ConflictResolved, CustomersEmpty, CustomerNew, CustomerName, CustomerPhone, CustomerNote, CustomerSave, CustomerSaved, CustomerNotFound, CustomerConflict, CustomerBack, ErrNameRequired, ErrBadPhone, AttemptsHeading, AttemptsEmpty, AttemptLog, AttemptOutcome, OutcomeReached, OutcomeNoAnswer, OutcomeBusy, OutcomeWrongNumber, SettingsStorage, StorageUsage, StorageOf, StoragePersisted, StorageNotPersisted, StoragePersistAsk, StoragePersistRefused, StorageUnknown, KindCustomer, KindVehicle, KindServiceVisit, KindCallbackTask, KindCallScript, KindComplaint, KindLead, KindTestDrive, KindAppointment, KindCallAttempt, KindCallbackRecord, KindComplaintStep, KindLeadActivity, KindSignature, KindAuditEntry,
     ImportTitle, ImportIntro, ImportChooseFile, ImportNeedsNetwork, ImportReading, ImportCommitting, ImportRows, ImportClean, ImportCustomers, ImportErrors, ImportEncoding, ImportMapping, ImportMappingHint, ImportSkip, ImportPreview, ImportErrorList, ImportDownloadErrors, ImportConfirm, ImportDone, ImportCreated, ImportUpdated, ImportKept, ImportVisits, ImportVehicles, ImportLine, ImportColumn, ImportValue, ImportProblem, ProblemNoNameNoPhone, ProblemBadPhone, ProblemBadPlate, ProblemBadVin, ProblemBadDate, ProblemBadNumber, ColName, ColMobile, ColPlate, ColVin, ColModel, ColPurchaseDate, ColVisitDate, ColWorkOrder, ColServiceItems, ColServiceAdvisor, ColMileage, ColMemberLevel, ColMemberExpiry, ColInsuranceExpiry, ColTags, ImportTasks,
-    TodayEmpty, TodaySearch, TodayQuietNow, TodayCall, TodayAllPurposes, PurposePostService, PurposePostDelivery, PurposeMaintenanceReminder, PurposeInsuranceRenewal, PurposeMembershipRenewal, PurposeRecovery,
+    TodayEmpty, TodaySearch, TodayQuietNow, TodayCall, TodayAllPurposes, PurposePostService, PurposePostDelivery, PurposeMaintenanceReminder, PurposeInsuranceRenewal, PurposeMembershipRenewal, PurposeRecovery, PurposeCampaign, PurposeNoShow,
     AssignIntro, AssignUnassigned, AssignInclude, AssignCapacity, AssignHolding, AssignRun, AssignDone, AssignNoAgents, AssignLoading,
 }
 
@@ -273,6 +273,8 @@ impl Key {
             P::InsuranceRenewal => Key::PurposeInsuranceRenewal,
             P::MembershipRenewal => Key::PurposeMembershipRenewal,
             P::Recovery => Key::PurposeRecovery,
+            P::Campaign => Key::PurposeCampaign,
+            P::NoShow => Key::PurposeNoShow,
         }
     }
 

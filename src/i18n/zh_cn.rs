@@ -238,6 +238,8 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         PurposeInsuranceRenewal => "续保提醒",
         PurposeMembershipRenewal => "会员续卡",
         PurposeRecovery => "流失客户召回",
+        PurposeCampaign => "活动回访",
+        PurposeNoShow => "爽约跟进",
         AssignIntro => {
             "把未分配的回访任务按每位客服专员的能力一次分配：同一客户的任务总归同一位专员。"
         }

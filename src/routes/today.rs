@@ -14,28 +14,12 @@ use huifang_core::{Role, Section, UserId};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-const PURPOSES: [Purpose; 6] = [
-    Purpose::PostService,
-    Purpose::PostDelivery,
-    Purpose::MaintenanceReminder,
-    Purpose::InsuranceRenewal,
-    Purpose::MembershipRenewal,
-    Purpose::Recovery,
-];
-
 /// The tablet's local day and minute of the day.
 fn local_now() -> (Day, u16) {
     let now = js_sys::Date::new_0();
     let offset = -(now.get_timezone_offset() as i32);
     let day = Day::of_ms(now.get_time() as i64, offset);
     (day, (now.get_hours() * 60 + now.get_minutes()) as u16)
-}
-
-fn purpose_name(p: Purpose) -> String {
-    serde_json::to_value(p)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -85,11 +69,11 @@ pub fn TodayPage(role: Role, me: UserId) -> impl IntoView {
                     <span class="label-text">{i18n.text(Key::TodayAllPurposes)}</span>
                     <select on:change=move |ev| {
                         let chosen = event_target_value(&ev);
-                        filter.update(|f| f.purpose = PURPOSES.into_iter().find(|p| purpose_name(*p) == chosen));
+                        filter.update(|f| f.purpose = Purpose::parse(&chosen));
                     }>
                         <option value="">{i18n.text(Key::TodayAllPurposes)}</option>
-                        {PURPOSES.into_iter().map(|p| view! {
-                            <option value=purpose_name(p)>{i18n.t(Key::purpose(p))}</option>
+                        {Purpose::ALL.into_iter().map(|p| view! {
+                            <option value=p.as_str()>{i18n.t(Key::purpose(p))}</option>
                         }).collect_view()}
                     </select>
                 </label>

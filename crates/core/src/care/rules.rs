@@ -26,6 +26,41 @@ pub enum Purpose {
     MembershipRenewal,
     /// 流失客户召回.
     Recovery,
+    /// 节日/店庆/促销回访: a campaign the supervisor launches on a segment.
+    Campaign,
+    /// 爽约跟进: the customer did not come to a booked appointment.
+    NoShow,
+}
+
+impl Purpose {
+    pub const ALL: [Purpose; 8] = [
+        Purpose::PostService,
+        Purpose::PostDelivery,
+        Purpose::MaintenanceReminder,
+        Purpose::InsuranceRenewal,
+        Purpose::MembershipRenewal,
+        Purpose::Recovery,
+        Purpose::Campaign,
+        Purpose::NoShow,
+    ];
+
+    /// The name records and URLs carry (the serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Purpose::PostService => "post_service",
+            Purpose::PostDelivery => "post_delivery",
+            Purpose::MaintenanceReminder => "maintenance_reminder",
+            Purpose::InsuranceRenewal => "insurance_renewal",
+            Purpose::MembershipRenewal => "membership_renewal",
+            Purpose::Recovery => "recovery",
+            Purpose::Campaign => "campaign",
+            Purpose::NoShow => "no_show",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Purpose> {
+        Purpose::ALL.into_iter().find(|p| p.as_str() == s)
+    }
 }
 
 /// The store's callback rules, in days.
@@ -213,6 +248,15 @@ mod tests {
 
     fn purposes(drafts: &[Draft]) -> Vec<Purpose> {
         drafts.iter().map(|d| d.purpose).collect()
+    }
+
+    #[test]
+    fn purpose_names_are_the_serde_names() {
+        for p in Purpose::ALL {
+            assert_eq!(serde_json::to_value(p).ok(), Some(serde_json::json!(p.as_str())));
+            assert_eq!(Purpose::parse(p.as_str()), Some(p));
+        }
+        assert_eq!(Purpose::parse("nope"), None);
     }
 
     #[test]

@@ -111,6 +111,7 @@ impl StateMachines {
             .with(RecordKind::CallbackTask, "status", callback_task_status())
             .with(RecordKind::Complaint, "status", complaint_status())
             .with(RecordKind::Lead, "stage", lead_stage())
+            .with(RecordKind::Appointment, "status", appointment_status())
     }
 
     pub fn machine(&self, kind: RecordKind, field: &str) -> Option<&Machine> {
@@ -192,6 +193,23 @@ fn callback_task_status() -> Machine {
             step("rescheduled", "in_progress"),
             by_lead(step("rescheduled", "cancelled")),
             by_lead(step("failed", "open")),
+        ],
+    }
+}
+
+/// A service appointment (预约): booked, then the customer comes (marked by hand or matched
+/// from the next DMS import), does not come (爽约, which creates a follow-up call), or it is
+/// called off with a reason. A no-show can be booked again.
+fn appointment_status() -> Machine {
+    Machine {
+        initial: "booked",
+        rules: vec![
+            step("booked", "arrived"),
+            step("booked", "no_show"),
+            with_reason(step("booked", "cancelled")),
+            step("no_show", "booked"),
+            // The DMS shows the visit after all (the customer came late).
+            step("no_show", "arrived"),
         ],
     }
 }
