@@ -421,3 +421,73 @@ fn the_wire_format_is_tagged_snake_case_json() {
         json!({"cursor": 4, "limit": 100})
     );
 }
+
+#[test]
+fn several_changes_save_together_in_order_or_not_at_all() {
+    use huifang_core::sync::Write;
+    let agent = person("agent1", Role::CareAgent);
+    let server = server();
+    let mut tablet = device(&agent, 7);
+    let task = Write {
+        kind: RecordKind::CallbackTask,
+        record: None,
+        op: Op::Create {
+            scope: lead_scope(&agent),
+            fields: fields(&[("purpose", "post_service")]),
+        },
+    };
+    let created = block_on(tablet.write_all(vec![task], NOW)).expect("saves");
+    let task_id = created[0].record_id;
+    let step = |from: &str, to: &str| Write {
+        kind: RecordKind::CallbackTask,
+        record: Some(task_id),
+        op: Op::Transition {
+            field: "status".into(),
+            from: from.into(),
+            to: to.into(),
+            reason: None,
+        },
+    };
+    let attempt = Write {
+        kind: RecordKind::CallAttempt,
+        record: None,
+        op: Op::AppendEvent {
+            scope: lead_scope(&agent),
+            fields: fields(&[("outcome", "reached")]),
+        },
+    };
+    // The second transition sees the first: open → in_progress → completed in one save.
+    let saved = block_on(tablet.write_all(
+        vec![
+            attempt.clone(),
+            step("open", "in_progress"),
+            step("in_progress", "completed"),
+        ],
+        NOW + 1,
+    ))
+    .expect("saves");
+    assert_eq!(saved.len(), 3);
+    assert_ne!(saved[0].record_id, task_id, "the attempt got a new id");
+    let status = |tablet: &Replica<MemoryClientStore>| {
+        block_on(tablet.record(task_id))
+            .expect("reads")
+            .and_then(|r| r.as_entity().and_then(|e| e.value("status")).cloned())
+    };
+    assert_eq!(status(&tablet), Some(json!("completed")));
+    // A refused change anywhere saves nothing: the attempt before it is not kept either.
+    let pending_before = block_on(tablet.pending()).expect("reads").len();
+    let refused = block_on(tablet.write_all(vec![attempt, step("open", "in_progress")], NOW + 2));
+    assert!(refused.is_err());
+    assert_eq!(
+        block_on(tablet.pending()).expect("reads").len(),
+        pending_before
+    );
+    sync(&mut tablet, &server, NOW + 3);
+    assert_eq!(status(&tablet), Some(json!("completed")));
+    assert!(block_on(tablet.pending()).expect("reads").is_empty());
+    assert!(
+        block_on(tablet.needs_attention())
+            .expect("reads")
+            .is_empty()
+    );
+}

@@ -9,12 +9,16 @@
 //! - [`rules`]: which callbacks are due (3 days, reminders, renewals) and loyalty classes.
 //! - [`vin`]: vehicle identification numbers, with the check digit.
 //! - [`import`]: what the server's import answers (preview, summary).
+//! - [`calls`]: how a call ended, retries, the callback record form (回访记录表).
+//! - [`kpi`]: the supervisor's figures (coverage, three-day compliance, contact rate).
 //! - [`distribute`]: customers shared among agents by capacity, a customer kept with one agent.
 
+pub mod calls;
 pub mod columns;
 pub mod dates;
 pub mod distribute;
 pub mod import;
+pub mod kpi;
 pub mod phone;
 pub mod plate;
 pub mod quiet;

@@ -48,6 +48,14 @@ pub struct PullApplied {
     pub changed: Vec<RecordId>,
 }
 
+/// One change of a [`Replica::write_all`]: to `record`, or to a new record when `None`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Write {
+    pub kind: RecordKind,
+    pub record: Option<RecordId>,
+    pub op: Op,
+}
+
 /// One device's replica of the user's scope.
 #[derive(Debug)]
 pub struct Replica<C> {
@@ -153,6 +161,38 @@ impl<C: ClientStore> Replica<C> {
         Ok(mutation)
     }
 
+    /// Records several changes as one: all are checked and applied in order (a later change
+    /// sees the earlier ones) and committed together, or none is. A write without a record id
+    /// creates a record with a new one. Returns the mutations in order.
+    pub async fn write_all(
+        &mut self,
+        writes: Vec<Write>,
+        local_now_ms: i64,
+    ) -> Result<Vec<Mutation>, ReplicaError<C::Error>> {
+        let mut meta = self.meta.clone();
+        let mut batch = ClientBatch::default();
+        let mut out = Vec::with_capacity(writes.len());
+        for w in writes {
+            let record_id = match w.record {
+                Some(id) => id,
+                None => {
+                    let ms = u64::try_from(meta.offset.apply(local_now_ms)).unwrap_or(0);
+                    let id = RecordId(meta.client_id.derive_v7(ms, meta.ids_issued));
+                    meta.ids_issued += 1;
+                    id
+                }
+            };
+            let mutation = self
+                .prepare_into(&mut meta, &mut batch, w.kind, record_id, w.op, local_now_ms)
+                .await?;
+            out.push(mutation);
+        }
+        if !out.is_empty() {
+            self.commit(batch, meta).await?;
+        }
+        Ok(out)
+    }
+
     async fn prepare(
         &self,
         kind: RecordKind,
@@ -161,6 +201,24 @@ impl<C: ClientStore> Replica<C> {
         local_now_ms: i64,
     ) -> Result<(Mutation, ClientBatch, ClientMeta), ReplicaError<C::Error>> {
         let mut meta = self.meta.clone();
+        let mut batch = ClientBatch::default();
+        let mutation = self
+            .prepare_into(&mut meta, &mut batch, kind, record_id, op, local_now_ms)
+            .await?;
+        Ok((mutation, batch, meta))
+    }
+
+    /// Checks and applies one change on top of `batch` (the view it already holds wins over
+    /// the stored one), adding the change to it and advancing `meta`.
+    async fn prepare_into(
+        &self,
+        meta: &mut ClientMeta,
+        batch: &mut ClientBatch,
+        kind: RecordKind,
+        record_id: RecordId,
+        op: Op,
+        local_now_ms: i64,
+    ) -> Result<Mutation, ReplicaError<C::Error>> {
         let now = meta.offset.apply(local_now_ms);
         let mut clock = HlcClock::resume(meta.clock);
         let hlc = clock.tick(now);
@@ -179,13 +237,15 @@ impl<C: ClientStore> Replica<C> {
             op,
         };
         meta.next_seq += 1;
-        let current = self
-            .store
-            .view(record_id)
-            .await
-            .map_err(ReplicaError::Store)?;
+        let current = match batch.views.get(&record_id) {
+            Some(view) => view.clone(),
+            None => self
+                .store
+                .view(record_id)
+                .await
+                .map_err(ReplicaError::Store)?,
+        };
         can_apply(&self.user, &mutation, current.as_ref(), &self.machines)?;
-        let mut batch = ClientBatch::default();
         if let Effect::Changed(record) = merge::apply(current.as_ref(), &mutation, &self.machines)?
         {
             batch.views.insert(record_id, Some(record));
@@ -197,7 +257,7 @@ impl<C: ClientStore> Replica<C> {
                 acked_version: None,
             }),
         );
-        Ok((mutation, batch, meta))
+        Ok(mutation)
     }
 
     async fn commit(

@@ -20,7 +20,7 @@ pub mod scope;
 pub mod server;
 pub mod store;
 
-pub use client::{PullApplied, Replica, ReplicaError};
+pub use client::{PullApplied, Replica, ReplicaError, Write};
 pub use hlc::{ClockOffset, Hlc, HlcClock, StampError, StampPolicy};
 pub use ids::{ClientId, MutationId, RecordId};
 pub use kind::{Area, RecordKind};
