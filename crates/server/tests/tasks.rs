@@ -210,3 +210,333 @@ async fn only_supervisors_share_and_only_to_agents() {
         state.db.close().await;
     }
 }
+
+/// The callback tasks `viewer` sees, by id.
+async fn tasks_by_id(
+    state: &AppState,
+    viewer: &UserCtx,
+) -> std::collections::BTreeMap<huifang_core::sync::RecordId, huifang_core::sync::Entity> {
+    common::entities(state, viewer, RecordKind::CallbackTask)
+        .await
+        .into_iter()
+        .map(|e| (e.id, e))
+        .collect()
+}
+
+/// (customer, owner, status) of each task, for failure messages.
+fn brief(
+    tasks: &std::collections::BTreeMap<huifang_core::sync::RecordId, huifang_core::sync::Entity>,
+) -> Vec<(String, Option<String>, String)> {
+    tasks
+        .values()
+        .map(|t| {
+            let status = t
+                .value("status")
+                .and_then(|s| s.as_str())
+                .unwrap_or_default();
+            (customer_of(t), owner_of(t), status.to_owned())
+        })
+        .collect()
+}
+
+fn owner_of(e: &huifang_core::sync::Entity) -> Option<String> {
+    e.scope.owner.as_ref().map(|o| o.0.clone())
+}
+
+fn customer_of(e: &huifang_core::sync::Entity) -> String {
+    e.value("customer")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn assigned_at(e: &huifang_core::sync::Entity) -> i64 {
+    e.value("assigned_at")
+        .and_then(serde_json::Value::as_i64)
+        .unwrap_or_else(|| panic!("no assigned_at: {e:?}"))
+}
+
+async fn move_status(
+    state: &AppState,
+    who: &UserCtx,
+    task: huifang_core::sync::RecordId,
+    from: &str,
+    to: &str,
+) {
+    let op = huifang_core::sync::Op::Transition {
+        field: "status".into(),
+        from: from.into(),
+        to: to.into(),
+        reason: None,
+    };
+    common::apply_as(state, who, RecordKind::CallbackTask, task, op).await;
+}
+
+/// Agent 1 holds 王建国 (a call under way, and a new visit's task) and 李秀英 (called,
+/// done). Distributing among both agents gives the new task to agent 1, who holds the
+/// customer by the call under way; with agent 1 away, everything unfinished goes to agent 2
+/// with a fresh `assigned_at`, and the finished call stays agent 1's.
+#[tokio::test]
+async fn an_away_agents_unfinished_tasks_are_shared_out() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        let supervisor = token_for(&app, "supervisor").await;
+        let boss = common::user_ctx(&state, "supervisor").await;
+        let (agent1, agent2) = (
+            common::user_ctx(&state, "agent1").await,
+            common::user_ctx(&state, "agent2").await,
+        );
+        import(
+            &app,
+            &supervisor,
+            &[
+                ("王建国", "13800138000", "WO-1"),
+                ("李秀英", "13900139000", "WO-2"),
+            ],
+        )
+        .await;
+        let only_agent1 = json!({"agents": [{"id": agent1.user.0}]});
+        let first =
+            common::post_json_as(&app, "/api/tasks/distribute", &supervisor, &only_agent1).await;
+        assert_eq!(first.status, StatusCode::OK, "[{label}] {}", first.text());
+        let tasks = tasks_by_id(&state, &boss).await;
+        assert_eq!(tasks.len(), 2);
+        let wang = tasks
+            .values()
+            .find(|t| {
+                t.value("key")
+                    .and_then(|k| k.as_str())
+                    .is_some_and(|k| k.ends_with("WO-1"))
+            })
+            .expect("王建国's task")
+            .clone();
+        let li = tasks
+            .values()
+            .find(|t| t.id != wang.id)
+            .expect("李秀英's task")
+            .clone();
+        // 王建国's call is under way; 李秀英's is done.
+        move_status(&state, &agent1, wang.id, "open", "in_progress").await;
+        move_status(&state, &agent1, li.id, "open", "in_progress").await;
+        move_status(&state, &agent1, li.id, "in_progress", "completed").await;
+
+        // A new visit of 王建国: agent 1 still holds him by the call under way, so the new
+        // task goes to agent 1 although agent 2 has nothing.
+        import(&app, &supervisor, &[("王建国", "13800138000", "WO-3")]).await;
+        let both = json!({"agents": [{"id": agent2.user.0}, {"id": agent1.user.0}]});
+        let second = common::post_json_as(&app, "/api/tasks/distribute", &supervisor, &both).await;
+        let second: DistributeResponse = serde_json::from_slice(&second.body).expect("json");
+        assert_eq!(
+            (second.tasks_assigned, second.taken_back),
+            (1, 0),
+            "[{label}]"
+        );
+        let tasks = tasks_by_id(&state, &boss).await;
+        let wang_customer = customer_of(&wang);
+        assert!(
+            tasks
+                .values()
+                .filter(|t| customer_of(t) == wang_customer)
+                .all(|t| owner_of(t).as_deref() == Some(agent1.user.0.as_str())),
+            "[{label}] one agent per customer: {:?}",
+            brief(&tasks)
+        );
+        let a1 = &second.agents[1];
+        assert_eq!(
+            (a1.customers, a1.given),
+            (1, 0),
+            "[{label}] {:?}",
+            second.agents
+        );
+        let before = assigned_at(&tasks[&wang.id]);
+
+        // Agent 1 is away.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let away = json!({"agents": [{"id": agent2.user.0}], "away": [agent1.user.0]});
+        let third = common::post_json_as(&app, "/api/tasks/distribute", &supervisor, &away).await;
+        assert_eq!(third.status, StatusCode::OK, "[{label}] {}", third.text());
+        let third: DistributeResponse = serde_json::from_slice(&third.body).expect("json");
+        assert_eq!(
+            (third.tasks_assigned, third.taken_back),
+            (2, 2),
+            "[{label}]"
+        );
+        assert!(third.refusals.is_empty(), "{:?}", third.refusals);
+        assert_eq!(
+            (third.agents[0].customers, third.agents[0].given),
+            (1, 1),
+            "[{label}] agent 2 now holds 王建国"
+        );
+        let tasks = tasks_by_id(&state, &boss).await;
+        for t in tasks.values() {
+            let status = t
+                .value("status")
+                .and_then(|s| s.as_str())
+                .unwrap_or_default();
+            let expected = if status == "completed" {
+                &agent1
+            } else {
+                &agent2
+            };
+            assert_eq!(
+                owner_of(t).as_deref(),
+                Some(expected.user.0.as_str()),
+                "[{label}] {status} task {t:?}"
+            );
+        }
+        assert!(
+            assigned_at(&tasks[&wang.id]) > before,
+            "[{label}] a fresh assigned_at"
+        );
+        assert_eq!(
+            tasks[&wang.id].value("status"),
+            Some(&json!("in_progress")),
+            "the call under way keeps its state"
+        );
+        // Agent 1's tablet now holds only the finished call.
+        let theirs = common::entities(&state, &agent1, RecordKind::CallbackTask).await;
+        let open_for_agent1: Vec<_> = theirs
+            .iter()
+            .filter(|t| owner_of(t).as_deref() == Some(agent1.user.0.as_str()))
+            .map(|t| t.value("status").cloned())
+            .collect();
+        assert_eq!(open_for_agent1, vec![Some(json!("completed"))], "[{label}]");
+
+        // Away and chosen at once is a contradiction.
+        let both_ways = json!({"agents": [{"id": agent2.user.0}], "away": [agent2.user.0]});
+        let refused =
+            common::post_json_as(&app, "/api/tasks/distribute", &supervisor, &both_ways).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert!(
+            refused.api_error().reason.contains("away"),
+            "{}",
+            refused.text()
+        );
+        state.db.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_customers_tasks_are_reassigned_by_hand() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        let supervisor = token_for(&app, "supervisor").await;
+        let boss = common::user_ctx(&state, "supervisor").await;
+        let (agent1, agent2) = (
+            common::user_ctx(&state, "agent1").await,
+            common::user_ctx(&state, "agent2").await,
+        );
+        import(
+            &app,
+            &supervisor,
+            &[
+                ("王建国", "13800138000", "WO-1"),
+                ("李秀英", "13900139000", "WO-2"),
+            ],
+        )
+        .await;
+        let only_agent1 = json!({"agents": [{"id": agent1.user.0}]});
+        common::post_json_as(&app, "/api/tasks/distribute", &supervisor, &only_agent1).await;
+        let tasks = tasks_by_id(&state, &boss).await;
+        let wang = tasks
+            .values()
+            .find(|t| {
+                t.value("key")
+                    .and_then(|k| k.as_str())
+                    .is_some_and(|k| k.ends_with("WO-1"))
+            })
+            .expect("王建国's task")
+            .clone();
+        let customer = customer_of(&wang);
+        let before = assigned_at(&wang);
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+
+        let to_agent2 = json!({"customer": customer, "to": agent2.user.0});
+        let response =
+            common::post_json_as(&app, "/api/tasks/reassign", &supervisor, &to_agent2).await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "[{label}] {}",
+            response.text()
+        );
+        assert_eq!(response.json()["moved"], json!(1));
+        let tasks = tasks_by_id(&state, &boss).await;
+        assert_eq!(
+            owner_of(&tasks[&wang.id]).as_deref(),
+            Some(agent2.user.0.as_str())
+        );
+        assert!(
+            assigned_at(&tasks[&wang.id]) > before,
+            "[{label}] a fresh assigned_at"
+        );
+        assert!(
+            tasks
+                .values()
+                .filter(|t| t.id != wang.id)
+                .all(|t| owner_of(t).as_deref() == Some(agent1.user.0.as_str())),
+            "[{label}] the other customer stays: {:?}",
+            brief(&tasks)
+        );
+        // Again: agent 2 has them already.
+        let again =
+            common::post_json_as(&app, "/api/tasks/reassign", &supervisor, &to_agent2).await;
+        assert_eq!(again.json()["moved"], json!(0), "[{label}]");
+
+        // Refusals, each with its reason.
+        let agent_token = token_for(&app, "agent1").await;
+        let by_agent =
+            common::post_json_as(&app, "/api/tasks/reassign", &agent_token, &to_agent2).await;
+        assert_eq!(by_agent.status, StatusCode::FORBIDDEN);
+        assert!(
+            by_agent.api_error().reason.contains("care_agent"),
+            "{}",
+            by_agent.text()
+        );
+        let advisor = common::user_ctx(&state, "advisor1").await;
+        for (body, status, says) in [
+            (
+                json!({"customer": customer, "to": advisor.user.0}),
+                StatusCode::BAD_REQUEST,
+                "not a care agent",
+            ),
+            (
+                json!({"customer": customer, "to": "nobody"}),
+                StatusCode::BAD_REQUEST,
+                "no active user",
+            ),
+            (
+                json!({"customer": "not-an-id", "to": agent2.user.0}),
+                StatusCode::BAD_REQUEST,
+                "not a record id",
+            ),
+            (
+                json!({"customer": uuid::Uuid::now_v7().to_string(), "to": agent2.user.0}),
+                StatusCode::NOT_FOUND,
+                "no customer",
+            ),
+        ] {
+            let refused =
+                common::post_json_as(&app, "/api/tasks/reassign", &supervisor, &body).await;
+            assert_eq!(
+                refused.status,
+                status,
+                "[{label}] {body}: {}",
+                refused.text()
+            );
+            assert!(
+                refused.api_error().reason.contains(says),
+                "{}",
+                refused.text()
+            );
+        }
+        let tasks = tasks_by_id(&state, &boss).await;
+        assert_eq!(
+            owner_of(&tasks[&wang.id]).as_deref(),
+            Some(agent2.user.0.as_str())
+        );
+        state.db.close().await;
+    }
+}

@@ -83,9 +83,13 @@ fn one() -> u32 {
     1
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DistributeRequest {
     pub agents: Vec<AgentShare>,
+    /// Agents who are away (leave, sick, gone): every unfinished task they hold is taken back
+    /// and shared among `agents` with the unassigned ones. None of them may be in `agents`.
+    #[serde(default)]
+    pub away: Vec<crate::UserId>,
 }
 
 /// What each agent holds afterwards.
@@ -93,17 +97,43 @@ pub struct DistributeRequest {
 pub struct AgentLoad {
     pub id: crate::UserId,
     pub capacity: u32,
-    /// Customers with open tasks this agent holds.
+    /// Customers with unfinished tasks this agent holds.
     pub customers: u32,
-    /// Of them, given in this step.
+    /// Of them, new to this agent in this step.
     pub given: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DistributeResponse {
+    /// Tasks given to an agent in this step (unassigned ones and those taken back).
     pub tasks_assigned: usize,
+    /// Of them, tasks taken back from the agents who are away.
+    #[serde(default)]
+    pub taken_back: usize,
     pub agents: Vec<AgentLoad>,
     pub refusals: Vec<String>,
+}
+
+/// `POST /api/tasks/reassign`: a lead moves one customer's unfinished tasks to an agent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReassignRequest {
+    /// The customer's record id.
+    pub customer: String,
+    pub to: crate::UserId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReassignResponse {
+    /// Tasks that changed hands (those the agent already held are not counted).
+    pub moved: usize,
+    pub refusals: Vec<String>,
+}
+
+/// The task statuses that are still work to do: `open`, `assigned`, `in_progress` and
+/// `rescheduled` (not `completed`, `failed` or `cancelled`). Such a task's owner holds its
+/// customer.
+pub fn is_unfinished(status: &str) -> bool {
+    matches!(status, "open" | "assigned" | "in_progress" | "rescheduled")
 }
 
 #[cfg(test)]
@@ -154,6 +184,28 @@ mod tests {
             distribute(&[agent("a", 0, 0)], &[1u32]),
             Err(DistributeError::ZeroCapacity)
         );
+    }
+
+    #[test]
+    fn unfinished_tasks_are_the_ones_still_to_do() {
+        for s in ["open", "assigned", "in_progress", "rescheduled"] {
+            assert!(is_unfinished(s), "{s}");
+        }
+        for s in ["completed", "failed", "cancelled", ""] {
+            assert!(!is_unfinished(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn away_is_optional_on_the_wire() {
+        let request: DistributeRequest =
+            serde_json::from_str(r#"{"agents":[{"id":"u1"}]}"#).expect("old shape");
+        assert!(request.away.is_empty());
+        assert_eq!(request.agents[0].capacity, 1);
+        let answer: DistributeResponse =
+            serde_json::from_str(r#"{"tasks_assigned":2,"agents":[],"refusals":[]}"#)
+                .expect("old shape");
+        assert_eq!(answer.taken_back, 0);
     }
 
     /// The fairness bound for random agent sets, capacities, starting loads and counts.

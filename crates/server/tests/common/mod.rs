@@ -276,3 +276,95 @@ pub async fn entities(
         })
         .collect()
 }
+
+/// Pushes one mutation as `user` from a fresh device, as a tablet would; returns its outcome.
+pub async fn push_as(
+    state: &AppState,
+    user: &huifang_core::sync::UserCtx,
+    kind: huifang_core::sync::RecordKind,
+    record_id: huifang_core::sync::RecordId,
+    op: huifang_core::sync::Op,
+) -> huifang_core::sync::Outcome {
+    use huifang_core::sync::{ClientId, Hlc, Mutation, MutationId, PushRequest};
+    // Stamps made in one millisecond still follow each other.
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let client = ClientId(uuid::Uuid::now_v7());
+    let mutation = Mutation {
+        mutation_id: MutationId(uuid::Uuid::now_v7()),
+        client_id: client,
+        client_seq: 1,
+        hlc: Hlc {
+            wall_ms: huifang_server::db::now_ms(),
+            counter: COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            node: client,
+        },
+        user: user.user.clone(),
+        kind,
+        record_id,
+        op,
+    };
+    let request = PushRequest {
+        schema_version: huifang_core::SCHEMA_VERSION,
+        client_id: client,
+        mutations: vec![mutation],
+    };
+    let response = state
+        .sync
+        .push(user, request, huifang_server::db::now_ms())
+        .await
+        .expect("push");
+    response
+        .results
+        .into_iter()
+        .next()
+        .expect("one result")
+        .outcome
+}
+
+/// Pushes one mutation as `user`, which must be applied.
+pub async fn apply_as(
+    state: &AppState,
+    user: &huifang_core::sync::UserCtx,
+    kind: huifang_core::sync::RecordKind,
+    record_id: huifang_core::sync::RecordId,
+    op: huifang_core::sync::Op,
+) {
+    let outcome = push_as(state, user, kind, record_id, op).await;
+    assert!(outcome.version().is_some(), "not applied: {outcome:?}");
+}
+
+/// POST with a bearer token and a JSON body.
+pub async fn post_json_as(
+    app: &Router,
+    uri: &str,
+    token: &str,
+    body: &serde_json::Value,
+) -> TestResponse {
+    let request = Request::post(uri)
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    send(app, request).await
+}
+
+/// POSTs an import file (CSV text) to `/api/import/commit`; it must succeed.
+pub async fn import_csv(
+    app: &Router,
+    token: &str,
+    csv: &str,
+) -> huifang_core::care::import::Committed {
+    let request = Request::post("/api/import/commit")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "text/csv")
+        .body(Body::from(csv.to_owned()))
+        .expect("request");
+    let response = send(app, request).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    serde_json::from_slice(&response.body).expect("a commit summary")
+}
+
+/// The server's day (China, UTC+8), as the rules count it.
+pub fn today() -> huifang_core::care::dates::Day {
+    huifang_core::care::dates::Day::of_ms(huifang_server::db::now_ms(), 8 * 60)
+}
