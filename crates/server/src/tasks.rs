@@ -10,6 +10,8 @@
 //!
 //! Each move gives the task to the agent (its owner) and stamps a fresh `assigned_at`, from
 //! which the agent's list counts the week within which the customer must be contacted.
+//! Campaigns (`/api/campaigns…`, [`crate::import::campaign`]) are routed here too: they make
+//! the tasks this module shares out.
 
 use crate::auth::CurrentUser;
 use crate::db::now_ms;
@@ -30,6 +32,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/tasks/distribute", post(distribute_tasks))
         .route("/tasks/reassign", post(reassign))
+        .merge(crate::import::campaign::router())
 }
 
 pub use huifang_core::care::distribute::{

@@ -12,6 +12,7 @@
 //! - [`calls`]: how a call ended, retries, the callback record form (回访记录表).
 //! - [`kpi`]: the supervisor's figures (coverage, three-day compliance, contact rate).
 //! - [`distribute`]: customers shared among agents by capacity, a customer kept with one agent.
+//! - [`segment`]: which customers a campaign (greeting, promotion) reaches.
 
 pub mod calls;
 pub mod columns;
@@ -23,4 +24,5 @@ pub mod phone;
 pub mod plate;
 pub mod quiet;
 pub mod rules;
+pub mod segment;
 pub mod vin;

@@ -1,8 +1,10 @@
 //! Importing the DMS's daily export (DOMAIN.md "Customer records"): read the file
 //! ([`table`]), map its columns (the core's header recognition, then the supervisor's
-//! choices), clean every row and report the rest ([`rows`]).
+//! choices), clean every row and report the rest ([`rows`]). Also what the server writes
+//! itself on the store's records: generated callbacks ([`tasks`]), campaigns ([`campaign`]).
 
 pub mod api;
+pub mod campaign;
 pub mod commit;
 pub mod rows;
 pub mod table;
