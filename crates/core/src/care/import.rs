@@ -64,6 +64,9 @@ pub struct Summary {
     /// Callback tasks the store's rules made due (post-service, reminders, renewals…).
     #[serde(default)]
     pub tasks_created: usize,
+    /// Booked (or no-show) appointments the export's visits show the customer came to.
+    #[serde(default)]
+    pub appointments_arrived: usize,
     /// Changes the engine refused (with reasons in `refusals`).
     pub refused: usize,
     pub refusals: Vec<String>,

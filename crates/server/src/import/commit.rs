@@ -6,13 +6,18 @@
 //! a car's VIN), a car by VIN, a visit by its work-order number. And nothing an agent wrote
 //! is overwritten: the import sets a field only when it is empty or was last written by an
 //! import itself — an agent's corrected phone or name stays.
+//!
+//! A visit in the export also tells who came to their appointment: a customer's booked (or
+//! no-show) appointment on the visit's day, or the day before (the DMS entered the order
+//! late), is marked arrived with the visit's work order.
 
 use super::Changes;
 use super::rows::{CleanRow, Cleaned, same_customers};
 use crate::error::Error;
 use crate::sync::Engine;
+use huifang_core::care::dates::Day;
 pub use huifang_core::care::import::Summary;
-use huifang_core::sync::{Entity, FieldWrite, Op, RecordId, RecordKind, UserCtx};
+use huifang_core::sync::{Entity, FieldWrite, Hlc, Op, RecordId, RecordKind, UserCtx};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -36,6 +41,10 @@ pub mod fields {
     pub const ADVISOR: &str = "advisor";
     pub const MILEAGE: &str = "mileage";
     pub const SOURCE: &str = "source";
+    /// An appointment's day, status, and the work order of the visit it was matched to.
+    pub const DAY: &str = "day";
+    pub const STATUS: &str = "status";
+    pub const ARRIVED_WORK_ORDER: &str = "arrived_work_order";
     /// The values the last import wrote, to tell them from what people wrote since.
     pub const DMS_VALUES: &str = "dms_values";
 }
@@ -48,6 +57,17 @@ struct Existing {
     vehicle_by_vin: BTreeMap<String, RecordId>,
     vehicle_by_plate: BTreeMap<String, RecordId>,
     visit_by_work_order: BTreeMap<String, RecordId>,
+    /// Appointments still waiting for the customer (booked or no-show), by customer.
+    appointments_waiting: BTreeMap<String, Vec<Waiting>>,
+}
+
+/// An appointment the customer may yet be found to have come to.
+struct Waiting {
+    id: RecordId,
+    day: Day,
+    status: String,
+    /// The stamp of its `arrived_work_order`, if it has one (set by hand, say).
+    work_order_stamp: Option<Hlc>,
 }
 
 fn text(e: &Entity, field: &str) -> Option<String> {
@@ -75,6 +95,27 @@ async fn existing(engine: &Engine, me: &UserCtx, now_ms: i64) -> Result<Existing
                 if let Some(w) = text(&e, fields::WORK_ORDER) {
                     out.visit_by_work_order.entry(w).or_insert(e.id);
                 }
+            }
+            RecordKind::Appointment => {
+                let status = text(&e, fields::STATUS).unwrap_or_default();
+                let day = super::tasks::day_of(e.value(fields::DAY));
+                if let (Some(customer), Some(day), "booked" | "no_show") =
+                    (text(&e, fields::CUSTOMER), day, status.as_str())
+                {
+                    out.appointments_waiting
+                        .entry(customer)
+                        .or_default()
+                        .push(Waiting {
+                            id: e.id,
+                            day,
+                            status,
+                            work_order_stamp: e
+                                .fields
+                                .get(fields::ARRIVED_WORK_ORDER)
+                                .map(|f| f.stamp),
+                        });
+                }
+                continue;
             }
             _ => continue,
         }
@@ -309,6 +350,8 @@ fn visit(
         (None, Some(v)) => format!("{v}@{date}"),
         (None, None) => format!("{customer}@{date}"),
     };
+    // Known or new, the visit says the customer came.
+    arrived(w, known, customer, date, &key);
     if known.visit_by_work_order.contains_key(&key) {
         return;
     }
@@ -336,4 +379,47 @@ fn visit(
     let id = w.create(RecordKind::ServiceVisit, fields);
     known.visit_by_work_order.insert(key, id);
     w.summary.visits_created += 1;
+}
+
+/// Marks arrived the customer's waiting appointment of the visit's day or, failing that, of
+/// the day before.
+fn arrived(
+    w: &mut Writer<'_>,
+    known: &mut Existing,
+    customer: RecordId,
+    date: Day,
+    work_order: &str,
+) {
+    let Some(waiting) = known.appointments_waiting.get_mut(&customer.to_string()) else {
+        return;
+    };
+    let Some(i) = [date, date.plus(-1)]
+        .iter()
+        .find_map(|d| waiting.iter().position(|a| a.day == *d))
+    else {
+        return;
+    };
+    let appointment = waiting.remove(i);
+    w.push(
+        RecordKind::Appointment,
+        appointment.id,
+        Op::Transition {
+            field: fields::STATUS.to_owned(),
+            from: appointment.status,
+            to: "arrived".to_owned(),
+            reason: None,
+        },
+    );
+    w.push(
+        RecordKind::Appointment,
+        appointment.id,
+        Op::SetFields {
+            writes: vec![FieldWrite {
+                field: fields::ARRIVED_WORK_ORDER.to_owned(),
+                value: json!(work_order),
+                base: appointment.work_order_stamp,
+            }],
+        },
+    );
+    w.summary.appointments_arrived += 1;
 }
