@@ -1,6 +1,7 @@
 //! Huifang's app: a Leptos CSR app that works with no network. `App` provides the narrow
 //! contexts (language, session, connectivity, update, unsaved work) and the routes.
 
+pub mod calls;
 pub mod components;
 pub mod devtools;
 pub mod directory;

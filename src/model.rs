@@ -117,95 +117,12 @@ pub fn new_customer(user: &UserCtx, name: &str, phone: &str) -> Result<Op, Custo
     })
 }
 
-/// How a call attempt ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Reached,
-    NoAnswer,
-    Busy,
-    WrongNumber,
-}
-
-impl Outcome {
-    pub const ALL: [Outcome; 4] = [
-        Outcome::Reached,
-        Outcome::NoAnswer,
-        Outcome::Busy,
-        Outcome::WrongNumber,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Reached => "reached",
-            Outcome::NoAnswer => "no_answer",
-            Outcome::Busy => "busy",
-            Outcome::WrongNumber => "wrong_number",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Outcome> {
-        Outcome::ALL.into_iter().find(|o| o.as_str() == s)
-    }
-}
-
-/// One logged attempt to call a customer.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Attempt {
-    pub id: RecordId,
-    pub customer: String,
-    pub outcome: Option<Outcome>,
-    pub by: UserId,
-    pub at_ms: i64,
-}
-
-impl Attempt {
-    pub fn from_record(record: &Record) -> Option<Attempt> {
-        let Record::Event(event) = record else {
-            return None;
-        };
-        if event.kind != RecordKind::CallAttempt {
-            return None;
-        }
-        Some(Attempt {
-            id: event.id,
-            customer: text(event.fields.get(field::CUSTOMER)),
-            outcome: Outcome::parse(&text(event.fields.get(field::OUTCOME))),
-            by: event.by.clone(),
-            at_ms: event.stamp.wall_ms,
-        })
-    }
-
-    /// The attempts made to `customer`, newest first.
-    pub fn of(records: &[Record], customer: RecordId) -> Vec<Attempt> {
-        let key = customer.to_string();
-        let mut list: Vec<Attempt> = records
-            .iter()
-            .filter_map(Attempt::from_record)
-            .filter(|a| a.customer == key)
-            .collect();
-        list.sort_by(|a, b| b.at_ms.cmp(&a.at_ms).then(b.id.cmp(&a.id)));
-        list
-    }
-
-    /// A new attempt by the user (an event: written once, never edited).
-    pub fn log(user: &UserCtx, customer: RecordId, outcome: Outcome) -> Op {
-        let mut fields = BTreeMap::new();
-        fields.insert(field::CUSTOMER.to_owned(), json!(customer.to_string()));
-        fields.insert(field::OUTCOME.to_owned(), json!(outcome.as_str()));
-        Op::AppendEvent {
-            scope: Scope {
-                store: user.store.clone(),
-                owner: Some(user.user.clone()),
-            },
-            fields,
-        }
-    }
-}
+pub use crate::calls::Attempt;
+pub use huifang_core::care::calls::Outcome;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use huifang_core::sync::{ClientId, Event, Hlc};
     use huifang_core::{Role, StoreId};
 
     fn user() -> UserCtx {
@@ -239,38 +156,6 @@ mod tests {
         assert_eq!(scope.owner, None);
         assert_eq!(fields[field::NAME], json!("陈先生"));
     }
-
-    #[test]
-    fn attempts_are_found_by_customer_newest_first() {
-        let customer = RecordId(uuid::Uuid::from_u128(7));
-        let node = ClientId(uuid::Uuid::from_u128(1));
-        let event = |n: u128, at: i64, outcome: Outcome| {
-            let Op::AppendEvent { scope, fields } = Attempt::log(&user(), customer, outcome) else {
-                panic!("an event");
-            };
-            Record::Event(Event {
-                id: RecordId(uuid::Uuid::from_u128(n)),
-                kind: RecordKind::CallAttempt,
-                scope,
-                fields,
-                stamp: Hlc {
-                    wall_ms: at,
-                    counter: 0,
-                    node,
-                },
-                by: UserId("u1".into()),
-                version: 1,
-            })
-        };
-        let records = vec![
-            event(1, 100, Outcome::NoAnswer),
-            event(2, 300, Outcome::Reached),
-        ];
-        let list = Attempt::of(&records, customer);
-        assert_eq!(list.len(), 2);
-        assert_eq!(list[0].outcome, Some(Outcome::Reached));
-        assert!(Attempt::of(&records, RecordId(uuid::Uuid::from_u128(8))).is_empty());
-    }
 }
 
 /// One line of the agent's list for today: an open callback task of theirs, with whom to
@@ -286,7 +171,16 @@ pub struct TodayItem {
     pub due_by: Option<huifang_core::care::dates::Day>,
     /// Days from today to the deadline (negative: overdue).
     pub days_left: Option<i32>,
+    pub status: String,
+    /// Not before this time (ms): a retry or the time agreed with the customer.
+    pub next_try_at: Option<i64>,
+    /// The customer must be contacted by this day (a week after assignment), shown until
+    /// a first attempt is made.
+    pub contact_by: Option<huifang_core::care::dates::Day>,
 }
+
+/// An assigned customer must be contacted within this many days (DOMAIN.md).
+pub const CONTACT_WITHIN_DAYS: i32 = 7;
 
 /// The agent's open tasks: overdue first, then by deadline; `search` matches name, phone
 /// (digits, however typed) or plate while typing; `purpose` filters by kind.
@@ -294,6 +188,7 @@ pub fn today_list(
     records: &[Record],
     me: &UserId,
     today: huifang_core::care::dates::Day,
+    offset_minutes: i32,
     search: &str,
     purpose: Option<huifang_core::care::rules::Purpose>,
 ) -> Vec<TodayItem> {
@@ -316,6 +211,17 @@ pub fn today_list(
             _ => {}
         }
     }
+    // The last attempt on each customer (ms).
+    let mut attempted: BTreeMap<String, i64> = BTreeMap::new();
+    for r in records {
+        if let Record::Event(e) = r
+            && e.kind == RecordKind::CallAttempt
+            && let Some(c) = e.fields.get(field::CUSTOMER).and_then(Value::as_str)
+        {
+            let last = attempted.entry(c.to_owned()).or_insert(e.stamp.wall_ms);
+            *last = (*last).max(e.stamp.wall_ms);
+        }
+    }
     let needle = search.trim().to_lowercase();
     let digits: String = needle.chars().filter(char::is_ascii_digit).collect();
     let mut list: Vec<TodayItem> = records
@@ -325,7 +231,10 @@ pub fn today_list(
             e.kind == RecordKind::CallbackTask
                 && e.tombstone.is_none()
                 && e.scope.owner.as_ref() == Some(me)
-                && e.value("status") == Some(&json!("open"))
+                && matches!(
+                    e.value("status").and_then(Value::as_str),
+                    Some("open" | "assigned" | "in_progress" | "rescheduled")
+                )
         })
         .filter_map(|e| {
             let customer = e.value(field::CUSTOMER).and_then(Value::as_str)?;
@@ -334,7 +243,19 @@ pub fn today_list(
                 .value("due_by")
                 .and_then(Value::as_str)
                 .and_then(|d| dates::parse(d).ok());
+            let assigned_at = e.value("assigned_at").and_then(Value::as_i64);
+            let contacted = assigned_at
+                .is_some_and(|at| attempted.get(customer).is_some_and(|last| *last >= at));
             Some(TodayItem {
+                status: e
+                    .value("status")
+                    .and_then(Value::as_str)
+                    .unwrap_or("open")
+                    .to_owned(),
+                next_try_at: e.value("next_try_at").and_then(Value::as_i64),
+                contact_by: assigned_at
+                    .filter(|_| !contacted)
+                    .map(|at| dates::Day::of_ms(at, offset_minutes).plus(CONTACT_WITHIN_DAYS)),
                 task: e.id,
                 customer: customer.parse().ok().map(RecordId)?,
                 name: name.to_owned(),
@@ -486,7 +407,7 @@ mod today_tests {
             ),
         ];
         let me = UserId("me".into());
-        let list = today_list(&records, &me, today, "", None);
+        let list = today_list(&records, &me, today, 480, "", None);
         let names: Vec<(&str, Option<i32>)> = list
             .iter()
             .map(|i| (i.name.as_str(), i.days_left))
@@ -494,12 +415,353 @@ mod today_tests {
         assert_eq!(names, vec![("李秀英", Some(-2)), ("王建国", Some(2))]);
         assert_eq!(list[0].plates, vec!["沪BD12345".to_owned()]);
         for search in ["王", "138 0013", "bd123", "沪B"] {
-            let found = today_list(&records, &me, today, search, None);
+            let found = today_list(&records, &me, today, 480, search, None);
             assert_eq!(found.len(), 1, "{search:?}");
         }
         use huifang_core::care::rules::Purpose;
-        let renewals = today_list(&records, &me, today, "", Some(Purpose::InsuranceRenewal));
+        let renewals = today_list(
+            &records,
+            &me,
+            today,
+            480,
+            "",
+            Some(Purpose::InsuranceRenewal),
+        );
         assert_eq!(renewals.len(), 1);
         assert_eq!(renewals[0].name, "李秀英");
+    }
+
+    #[test]
+    fn an_assigned_customer_shows_the_week_to_contact_them_until_the_first_attempt() {
+        use huifang_core::sync::{ClientId, Event};
+        let today = Day::from_ymd(2026, 11, 30).expect("day");
+        let assigned = i64::from(Day::from_ymd(2026, 11, 28).expect("day").0) * 86_400_000;
+        let mut records = vec![
+            entity(1, RecordKind::Customer, None, &[("name", json!("王建国"))]),
+            entity(
+                10,
+                RecordKind::CallbackTask,
+                Some("me"),
+                &[
+                    ("customer", json!(customer_id(1))),
+                    ("due_by", json!("2026-12-02")),
+                    ("status", json!("in_progress")),
+                    ("assigned_at", json!(assigned)),
+                    ("next_try_at", json!(assigned + 7_200_000)),
+                ],
+            ),
+        ];
+        let me = UserId("me".into());
+        let list = today_list(&records, &me, today, 480, "", None);
+        assert_eq!(list[0].contact_by, Day::from_ymd(2026, 12, 5));
+        assert_eq!(list[0].status, "in_progress");
+        assert_eq!(list[0].next_try_at, Some(assigned + 7_200_000));
+        records.push(Record::Event(Event {
+            id: RecordId(uuid::Uuid::from_u128(20)),
+            kind: RecordKind::CallAttempt,
+            scope: Scope {
+                store: StoreId("s".into()),
+                owner: Some(me.clone()),
+            },
+            fields: [("customer".to_owned(), json!(customer_id(1)))]
+                .into_iter()
+                .collect(),
+            stamp: Hlc {
+                wall_ms: assigned + 1,
+                counter: 0,
+                node: ClientId(uuid::Uuid::from_u128(1)),
+            },
+            by: me.clone(),
+            version: 1,
+        }));
+        assert_eq!(
+            today_list(&records, &me, today, 480, "", None)[0].contact_by,
+            None
+        );
+    }
+
+    #[test]
+    fn a_customer_file_gathers_cars_visits_and_the_loyalty_class() {
+        use huifang_core::care::rules::Loyalty;
+        let today = Day::from_ymd(2026, 11, 30).expect("day");
+        let records = vec![
+            entity(
+                1,
+                RecordKind::Customer,
+                None,
+                &[
+                    ("name", json!("李秀英")),
+                    ("member_level", json!("金卡")),
+                    ("quiet_hours", json!(["12:00-15:00", "nonsense"])),
+                    ("do_not_contact", json!({"campaign": "不接受营销电话"})),
+                ],
+            ),
+            entity(
+                2,
+                RecordKind::Vehicle,
+                None,
+                &[
+                    ("customer", json!(customer_id(1))),
+                    ("plate", json!("沪A12345")),
+                ],
+            ),
+            entity(
+                3,
+                RecordKind::ServiceVisit,
+                None,
+                &[
+                    ("customer", json!(customer_id(1))),
+                    ("date", json!("2025-10-01")),
+                    ("work_order", json!("WO-1")),
+                    ("mileage", json!(15000)),
+                ],
+            ),
+        ];
+        let file = CustomerFile::of(&records, RecordId(uuid::Uuid::from_u128(1)), today)
+            .expect("the customer");
+        assert_eq!(file.vehicles.len(), 1);
+        assert_eq!(file.visits[0].mileage, Some(15_000));
+        // 425 days since the last visit: lost, so a call asks why.
+        assert_eq!(file.loyalty, Loyalty::Lost);
+        assert!(file.is_lapsing());
+        assert_eq!(file.quiet_windows().len(), 1);
+        use huifang_core::care::rules::Purpose;
+        assert_eq!(file.blocked_for(Purpose::Campaign), Some("不接受营销电话"));
+        assert_eq!(file.blocked_for(Purpose::PostService), None);
+    }
+}
+
+/// A customer's car.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Vehicle {
+    pub id: RecordId,
+    pub model: String,
+    pub plate: String,
+    pub vin: String,
+    pub purchase_date: String,
+}
+
+/// A service visit from the DMS.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Visit {
+    pub id: RecordId,
+    pub date: String,
+    pub work_order: String,
+    pub items: String,
+    pub advisor: String,
+    pub mileage: Option<u32>,
+}
+
+/// A completed callback record (回访记录表), as the history shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallbackRecord {
+    pub id: RecordId,
+    pub task: String,
+    pub purpose: Option<huifang_core::care::rules::Purpose>,
+    pub satisfaction: Option<huifang_core::care::calls::Satisfaction>,
+    pub suggestions: String,
+    pub complaint: bool,
+    pub notes: String,
+    pub lapse_reason: String,
+    pub by: UserId,
+    pub at_ms: i64,
+}
+
+/// Everything the tablet holds about one customer: the record, their cars and visits,
+/// tasks, attempts, callback records and appointments, and what follows from them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerFile {
+    pub customer: Customer,
+    pub member_level: String,
+    pub member_expiry: String,
+    pub insurance_expiry: String,
+    pub tags: Vec<String>,
+    /// When the customer does not want calls (`12:00-15:00`), beside the store's quiet hours.
+    pub quiet_hours: Vec<String>,
+    /// Purposes the customer must not be called for, with the reason.
+    pub do_not_contact: BTreeMap<String, String>,
+    pub vehicles: Vec<Vehicle>,
+    /// Newest first.
+    pub visits: Vec<Visit>,
+    pub tasks: Vec<crate::calls::Task>,
+    pub attempts: Vec<Attempt>,
+    /// Newest first.
+    pub records: Vec<CallbackRecord>,
+    pub appointments: Vec<crate::calls::Appointment>,
+    pub loyalty: huifang_core::care::rules::Loyalty,
+}
+
+/// More customer fields (from the DMS import, and what agents set).
+pub mod more {
+    pub const MEMBER_LEVEL: &str = "member_level";
+    pub const MEMBER_EXPIRY: &str = "member_expiry";
+    pub const INSURANCE_EXPIRY: &str = "insurance_expiry";
+    pub const TAGS: &str = "tags";
+    pub const QUIET_HOURS: &str = "quiet_hours";
+    pub const DO_NOT_CONTACT: &str = "do_not_contact";
+}
+
+fn strings(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        Some(Value::String(s)) if !s.trim().is_empty() => s
+            .split([',', '，', ';', '；'])
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl CustomerFile {
+    /// The file of customer `id` among `records`, on `today`.
+    pub fn of(
+        records: &[Record],
+        id: RecordId,
+        today: huifang_core::care::dates::Day,
+    ) -> Option<CustomerFile> {
+        use huifang_core::care::calls::{Satisfaction, fields as cf};
+        use huifang_core::care::dates;
+        use huifang_core::care::rules::{self, Facts, Rules};
+        let customer = records
+            .iter()
+            .find(|r| r.id() == id)
+            .and_then(Customer::from_record)?;
+        let key = id.to_string();
+        let entity = records.iter().find(|r| r.id() == id)?.as_entity()?;
+        let value = |f: &str| text(entity.value(f));
+        let do_not_contact = match entity.value(more::DO_NOT_CONTACT) {
+            Some(Value::Object(map)) => map
+                .iter()
+                .filter_map(|(k, v)| v.as_str().map(|r| (k.clone(), r.to_owned())))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        let mut file = CustomerFile {
+            customer,
+            member_level: value(more::MEMBER_LEVEL),
+            member_expiry: value(more::MEMBER_EXPIRY),
+            insurance_expiry: value(more::INSURANCE_EXPIRY),
+            tags: strings(entity.value(more::TAGS)),
+            quiet_hours: strings(entity.value(more::QUIET_HOURS)),
+            do_not_contact,
+            vehicles: Vec::new(),
+            visits: Vec::new(),
+            tasks: Vec::new(),
+            attempts: Attempt::of_customer(records, id),
+            records: Vec::new(),
+            appointments: Vec::new(),
+            loyalty: rules::Loyalty::Regular,
+        };
+        let mut facts = Facts::default();
+        for r in records {
+            match r {
+                Record::Entity(e) if e.tombstone.is_none() => {
+                    let s = |f: &str| text(e.value(f));
+                    if s(field::CUSTOMER) != key {
+                        continue;
+                    }
+                    match e.kind {
+                        RecordKind::Vehicle => {
+                            if let Ok(day) = dates::parse(&s("purchase_date")) {
+                                facts.purchase = facts.purchase.max(Some(day));
+                            }
+                            file.vehicles.push(Vehicle {
+                                id: e.id,
+                                model: s("model"),
+                                plate: s("plate"),
+                                vin: s("vin"),
+                                purchase_date: s("purchase_date"),
+                            });
+                        }
+                        RecordKind::ServiceVisit => {
+                            let mileage = e
+                                .value("mileage")
+                                .and_then(Value::as_u64)
+                                .and_then(|m| u32::try_from(m).ok());
+                            if let Ok(day) = dates::parse(&s("date")) {
+                                facts.visits.push(rules::Visit {
+                                    day,
+                                    work_order: s("work_order"),
+                                    km: mileage,
+                                });
+                            }
+                            file.visits.push(Visit {
+                                id: e.id,
+                                date: s("date"),
+                                work_order: s("work_order"),
+                                items: s("items"),
+                                advisor: s("advisor"),
+                                mileage,
+                            });
+                        }
+                        RecordKind::CallbackTask => {
+                            file.tasks.extend(crate::calls::Task::from_record(r));
+                        }
+                        RecordKind::Appointment => {
+                            file.appointments
+                                .extend(crate::calls::Appointment::from_record(r));
+                        }
+                        _ => {}
+                    }
+                }
+                Record::Event(e) if e.kind == RecordKind::CallbackRecord => {
+                    let s = |f: &str| text(e.fields.get(f));
+                    if s(cf::CUSTOMER) != key {
+                        continue;
+                    }
+                    file.records.push(CallbackRecord {
+                        id: e.id,
+                        task: s(cf::TASK),
+                        purpose: huifang_core::care::rules::Purpose::parse(&s(cf::PURPOSE)),
+                        satisfaction: Satisfaction::parse(&s(cf::SATISFACTION)),
+                        suggestions: s(cf::SUGGESTIONS),
+                        complaint: e.fields.get(cf::COMPLAINT) == Some(&Value::Bool(true)),
+                        notes: s(cf::NOTES),
+                        lapse_reason: s(cf::LAPSE_REASON),
+                        by: e.by.clone(),
+                        at_ms: e.stamp.wall_ms,
+                    });
+                }
+                _ => {}
+            }
+        }
+        file.visits
+            .sort_by(|a, b| b.date.cmp(&a.date).then(b.id.cmp(&a.id)));
+        file.records.sort_by_key(|r| std::cmp::Reverse(r.at_ms));
+        file.tasks
+            .sort_by(|a, b| a.due_by.cmp(&b.due_by).then(a.id.cmp(&b.id)));
+        file.appointments = {
+            let mut list = std::mem::take(&mut file.appointments);
+            list.sort_by(|a, b| (b.day, &b.slot).cmp(&(a.day, &a.slot)));
+            list
+        };
+        file.loyalty = rules::loyalty(&Rules::default(), &facts, today);
+        Some(file)
+    }
+
+    /// The reason of the customer's "do not contact" for `purpose`, if they have one.
+    pub fn blocked_for(&self, purpose: huifang_core::care::rules::Purpose) -> Option<&str> {
+        self.do_not_contact
+            .get(purpose.as_str())
+            .map(String::as_str)
+    }
+
+    /// The customer is lapsing or lost: a call asks why the car did not come back.
+    pub fn is_lapsing(&self) -> bool {
+        use huifang_core::care::rules::Loyalty;
+        matches!(self.loyalty, Loyalty::Lapsing | Loyalty::Lost)
+    }
+
+    /// The customer's own quiet windows that read as times.
+    pub fn quiet_windows(&self) -> Vec<huifang_core::care::quiet::Window> {
+        self.quiet_hours
+            .iter()
+            .filter_map(|w| huifang_core::care::quiet::Window::parse(w).ok())
+            .collect()
     }
 }

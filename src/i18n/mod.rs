@@ -161,10 +161,16 @@ keys! {
     NotFoundTitle, NotFoundBody, NoAccessTitle, NoAccessBody, BackHome,
     SettingsTitle, SettingsLanguageHint, SettingsVersion, SettingsVersionUnknown,
     SettingsAccount, SessionExpired,
-    ErrStorageFull, ErrInvalidChange, ErrDeviceStorage, ErrSyncTimeout, SyncOpening, SyncSyncing, SyncUpToDate, SyncPending, SyncOldest, SyncLast, SyncFailed, SyncRetryAt, SyncNeedsAttention, SyncConflicts, SyncNow, SyncPageTitle, SyncLeaderThis, SyncLeaderOther, SyncPendingHeading, SyncPendingEmpty, SyncAcked, AttentionHeading, AttentionEmpty, AttentionIntro, AttentionReason, AttentionRetry, AttentionDismiss, AttentionDismissConfirm, RejectForbidden, RejectNotFound, RejectAlreadyExists, RejectDeleted, RejectIllegalTransition, RejectStaleTransition, RejectClockAhead, RejectInvalid, ConflictsTitle, ConflictsIntro, ConflictsEmpty, ConflictKeep, ConflictCombine, ConflictCombineSave, ConflictShown, ConflictResolved, CustomersEmpty, CustomerNew, CustomerName, CustomerPhone, CustomerNote, CustomerSave, CustomerSaved, CustomerNotFound, CustomerConflict, CustomerBack, ErrNameRequired, ErrBadPhone, AttemptsHeading, AttemptsEmpty, AttemptLog, AttemptOutcome, OutcomeReached, OutcomeNoAnswer, OutcomeBusy, OutcomeWrongNumber, SettingsStorage, StorageUsage, StorageOf, StoragePersisted, StorageNotPersisted, StoragePersistAsk, StoragePersistRefused, StorageUnknown, KindCustomer, KindVehicle, KindServiceVisit, KindCallbackTask, KindCallScript, KindComplaint, KindLead, KindTestDrive, KindAppointment, KindCallAttempt, KindCallbackRecord, KindComplaintStep, KindLeadActivity, KindSignature, KindAuditEntry,
+    ErrStorageFull, ErrInvalidChange, ErrDeviceStorage, ErrSyncTimeout, SyncOpening, SyncSyncing, SyncUpToDate, SyncPending, SyncOldest, SyncLast, SyncFailed, SyncRetryAt, SyncNeedsAttention, SyncConflicts, SyncNow, SyncPageTitle, SyncLeaderThis, SyncLeaderOther, SyncPendingHeading, SyncPendingEmpty, SyncAcked, AttentionHeading, AttentionEmpty, AttentionIntro, AttentionReason, AttentionRetry, AttentionDismiss, AttentionDismissConfirm, RejectForbidden, RejectNotFound, RejectAlreadyExists, RejectDeleted, RejectIllegalTransition, RejectStaleTransition, RejectClockAhead, RejectInvalid, ConflictsTitle, ConflictsIntro, ConflictsEmpty, ConflictKeep, ConflictCombine, ConflictCombineSave, ConflictShown, ConflictResolved, CustomersEmpty, CustomerNew, CustomerName, CustomerPhone, CustomerNote, CustomerSave, CustomerSaved, CustomerNotFound, CustomerConflict, CustomerBack, ErrNameRequired, ErrBadPhone, AttemptsHeading, AttemptsEmpty, AttemptLog, AttemptOutcome, OutcomeReached, OutcomeNoAnswer, OutcomeBusy, OutcomeWrongNumber, OutcomeSwitchedOff, OutcomeNotConvenient, OutcomeRefused, SettingsStorage, StorageUsage, StorageOf, StoragePersisted, StorageNotPersisted, StoragePersistAsk, StoragePersistRefused, StorageUnknown, KindCustomer, KindVehicle, KindServiceVisit, KindCallbackTask, KindCallScript, KindComplaint, KindLead, KindTestDrive, KindAppointment, KindCallAttempt, KindCallbackRecord, KindComplaintStep, KindLeadActivity, KindSignature, KindAuditEntry,
     ImportTitle, ImportIntro, ImportChooseFile, ImportNeedsNetwork, ImportReading, ImportCommitting, ImportRows, ImportClean, ImportCustomers, ImportErrors, ImportEncoding, ImportMapping, ImportMappingHint, ImportSkip, ImportPreview, ImportErrorList, ImportDownloadErrors, ImportConfirm, ImportDone, ImportCreated, ImportUpdated, ImportKept, ImportVisits, ImportVehicles, ImportLine, ImportColumn, ImportValue, ImportProblem, ProblemNoNameNoPhone, ProblemBadPhone, ProblemBadPlate, ProblemBadVin, ProblemBadDate, ProblemBadNumber, ColName, ColMobile, ColPlate, ColVin, ColModel, ColPurchaseDate, ColVisitDate, ColWorkOrder, ColServiceItems, ColServiceAdvisor, ColMileage, ColMemberLevel, ColMemberExpiry, ColInsuranceExpiry, ColTags, ImportTasks,
     TodayEmpty, TodaySearch, TodayQuietNow, TodayCall, TodayAllPurposes, PurposePostService, PurposePostDelivery, PurposeMaintenanceReminder, PurposeInsuranceRenewal, PurposeMembershipRenewal, PurposeRecovery, PurposeCampaign, PurposeNoShow,
     AssignIntro, AssignUnassigned, AssignInclude, AssignCapacity, AssignHolding, AssignRun, AssignDone, AssignNoAgents, AssignLoading,
+    CallBack, CallMissing, CallLastVisit, CallCompleted, CallClosed, CallNext, CallQuietReasonShort, ErrQuietReason, ErrOutcomeRequired, ErrAgreedTime, ErrAgreedPast, CallRetryAt, CallMovedTo, CallGaveUp, CallBlocked, CallQuietReason, CallSms, CallLogOutcome, CallStarted, CallLength, CallAgreedTime, CallSaveOutcome, LapsePrice, LapseDistance, LapseUnhappy, LapseCarSold, LapseOtherWorkshop, LapseLittleUse, LapseOther, SatVery, SatYes, SatNeutral, SatNo, SatVeryNo, ActionNothing, ActionAppointment, ActionComplaint, ErrSatisfaction, ErrNextAction, ErrLapseReason, ErrComplaintAction, ErrBookingPast, ErrBooking, RecordTitle, RecordSatisfaction, RecordSuggestions, RecordComplaint, RecordLapseReason, RecordNextAction, BookingDay, BookingSlot, BookingAdvisor, RecordNotes, RecordSave,
+    TodayAgreed, TodayRetry, TodayContactBy,
+    LoyaltyLoyal, LoyaltyRegular, LoyaltyLapsing, LoyaltyLost, StatusOpen, StatusInProgress, StatusRescheduled, StatusCompleted, StatusFailed, StatusBooked, StatusArrived, StatusNoShow, StatusCancelled, CustomerLoyalty, CustomerMember, CustomerInsurance, CustomerTags, CustomerVehicles, CustomerVisits, CustomerTasks, CustomerRecords, NavAppointments, CustomerPreferences, CustomerQuietHours, ErrQuietWindow, ErrDncReason, CustomerDnc, CustomerDncReason, CustomerDncAdd, CustomerDncRemove,
+    ApptArrived, ApptNoShow, ApptDay, ApptUnsettled, ApptEmpty,
+    SpanToday, SpanWeek, SpanMonth, TeamTitle, KpiCoverage, KpiCoverageDef, KpiThreeDay, KpiThreeDayDef, KpiContact, KpiContactDef, KpiUncovered, TeamByAgent, TeamAgent, TeamDoneToday, TeamOpen, TeamAtRisk, TeamOverdue,
+    AssignAway, AssignBadCapacity, AssignTakenBack,
 }
 
 impl Key {
@@ -174,6 +180,7 @@ impl Key {
         match section {
             S::Today => Key::NavToday,
             S::Customers => Key::NavCustomers,
+            S::Appointments => Key::NavAppointments,
             S::Complaints => Key::NavComplaints,
             S::Leads => Key::NavLeads,
             S::TestDrives => Key::NavTestDrives,
@@ -200,7 +207,7 @@ impl Key {
             S::Scripts => Key::PlannedScripts,
             S::Reports => Key::PlannedReports,
             S::Team => Key::PlannedTeam,
-            S::Settings => return None,
+            S::Appointments | S::Settings => return None,
         })
     }
 
@@ -253,13 +260,16 @@ impl Key {
         }
     }
 
-    pub fn outcome(outcome: crate::model::Outcome) -> Key {
-        use crate::model::Outcome as O;
+    pub fn outcome(outcome: huifang_core::care::calls::Outcome) -> Key {
+        use huifang_core::care::calls::Outcome as O;
         match outcome {
             O::Reached => Key::OutcomeReached,
             O::NoAnswer => Key::OutcomeNoAnswer,
             O::Busy => Key::OutcomeBusy,
             O::WrongNumber => Key::OutcomeWrongNumber,
+            O::SwitchedOff => Key::OutcomeSwitchedOff,
+            O::NotConvenient => Key::OutcomeNotConvenient,
+            O::Refused => Key::OutcomeRefused,
         }
     }
 

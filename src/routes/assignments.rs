@@ -12,7 +12,6 @@ use huifang_core::{Role, Section, UserProfile};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::Deserialize;
-use serde_json::json;
 
 #[derive(Deserialize)]
 struct UserList {
@@ -24,6 +23,8 @@ struct UserList {
 struct Row {
     agent: UserProfile,
     include: bool,
+    /// Away (leave, sick): their unfinished tasks are taken back and shared out again.
+    away: bool,
     capacity: u32,
 }
 
@@ -56,6 +57,7 @@ pub fn AssignmentsPage(role: Role) -> impl IntoView {
                     .map(|agent| Row {
                         agent,
                         include: true,
+                        away: false,
                         capacity: 1,
                     })
                     .collect();
@@ -70,7 +72,11 @@ pub fn AssignmentsPage(role: Role) -> impl IntoView {
             .iter()
             .filter_map(|r| r.as_entity())
             .filter(|e| {
-                e.kind == RecordKind::CallbackTask && e.value("status") == Some(&json!("open"))
+                e.kind == RecordKind::CallbackTask
+                    && matches!(
+                        e.value("status").and_then(serde_json::Value::as_str),
+                        Some("open" | "assigned" | "in_progress" | "rescheduled")
+                    )
             })
             .collect();
         let unassigned = open.iter().filter(|e| e.scope.owner.is_none()).count();
@@ -93,10 +99,21 @@ pub fn AssignmentsPage(role: Role) -> impl IntoView {
                 .filter(|r| r.include)
                 .map(|r| AgentShare {
                     id: r.agent.id.clone(),
-                    capacity: r.capacity.max(1),
+                    capacity: r.capacity,
                 })
                 .collect()
         });
+        let away: Vec<huifang_core::UserId> = state.with_untracked(|s| {
+            s.rows
+                .iter()
+                .filter(|r| r.away)
+                .map(|r| r.agent.id.clone())
+                .collect()
+        });
+        if state.with_untracked(|s| s.rows.iter().any(|r| r.include && r.capacity == 0)) {
+            state.update(|s| s.error = Some((Key::AssignBadCapacity, String::new())));
+            return;
+        }
         if agents.is_empty() {
             state.update(|s| s.error = Some((Key::AssignNoAgents, String::new())));
             return;
@@ -108,7 +125,8 @@ pub fn AssignmentsPage(role: Role) -> impl IntoView {
         let engine = sync.engine();
         spawn_local(async move {
             let answer: Result<DistributeResponse, _> =
-                transport::post_json("/api/tasks/distribute", &DistributeRequest { agents }).await;
+                transport::post_json("/api/tasks/distribute", &DistributeRequest { agents, away })
+                    .await;
             if answer.is_ok()
                 && let Some(engine) = engine
             {
@@ -155,11 +173,23 @@ pub fn AssignmentsPage(role: Role) -> impl IntoView {
                                         " " {i18n.t(Key::AssignInclude)}
                                     </label>
                                     <label>
+                                        <input type="checkbox" data-testid="away" prop:checked=row.away
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                state.update(|s| if let Some(r) = s.rows.get_mut(i) {
+                                                    r.away = on;
+                                                    if on { r.include = false; }
+                                                });
+                                            }/>
+                                        " " {i18n.t(Key::AssignAway)}
+                                    </label>
+                                    <label>
                                         {i18n.t(Key::AssignCapacity)} " "
                                         <input type="number" min="1" max="9" prop:value=row.capacity.to_string()
                                             aria-label=format!("{} {}", i18n.t(Key::AssignCapacity), row.agent.display_name)
                                             on:change=move |ev| {
-                                                let n = event_target_value(&ev).parse().unwrap_or(1);
+                                                // 0 marks a capacity that does not read: refused with a message.
+                                                let n = event_target_value(&ev).trim().parse().ok().filter(|n| (1..=9).contains(n)).unwrap_or(0);
                                                 state.update(|s| if let Some(r) = s.rows.get_mut(i) { r.capacity = n; });
                                             }/>
                                     </label>
@@ -174,6 +204,7 @@ pub fn AssignmentsPage(role: Role) -> impl IntoView {
             {move || state.with(|s| s.done.clone()).map(|d| view! {
                 <p class="ok" role="status" data-testid="assigned">
                     {i18n.t(Key::AssignDone)} " " {d.tasks_assigned}
+                    {(d.taken_back > 0).then(|| format!(" · {} {}", i18n.t(Key::AssignTakenBack), d.taken_back))}
                 </p>
             })}
             <button class="primary" disabled=move || state.with(|s| s.busy) on:click=run>

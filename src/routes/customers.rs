@@ -5,7 +5,8 @@
 use crate::directory::People;
 use crate::i18n::format::date_time;
 use crate::i18n::{I18n, Key};
-use crate::model::{self, Attempt, Customer, CustomerError, Outcome, field};
+use crate::model::{self, Attempt, Customer, CustomerError, CustomerFile, Outcome, field};
+use crate::routes::customer_file::CustomerFileView;
 use crate::routes::section::SectionPage;
 use crate::sync::engine::EngineError;
 use crate::sync::{ReadError, Sync};
@@ -213,14 +214,11 @@ pub fn CustomerPage(role: Role) -> impl IntoView {
         async move {
             let Some(id) = id else { return Ok(None) };
             let records = engine.records().await?;
-            let customer = records
-                .iter()
-                .find(|r| r.id() == id)
-                .and_then(Customer::from_record);
-            Ok(customer.map(|c| {
-                let attempts = Attempt::of(&records, id);
-                (c, attempts)
-            }))
+            Ok(CustomerFile::of(
+                &records,
+                id,
+                crate::routes::today::local_now().0,
+            ))
         }
     });
     let shape = Memo::new(move |_| match data.get() {
@@ -229,13 +227,13 @@ pub fn CustomerPage(role: Role) -> impl IntoView {
         Some(Some(Ok(None))) => Shape::Missing,
         Some(Some(Ok(Some(_)))) => Shape::Present,
     });
-    let customer = Memo::new(move |_| match data.get() {
-        Some(Some(Ok(Some((c, _))))) => Some(c),
+    let file = Memo::new(move |_| match data.get() {
+        Some(Some(Ok(Some(f)))) => Some(f),
         _ => None,
     });
-    let attempts = Memo::new(move |_| match data.get() {
-        Some(Some(Ok(Some((_, a))))) => a,
-        _ => Vec::new(),
+    let customer = Memo::new(move |_| file.with(|f| f.as_ref().map(|f| f.customer.clone())));
+    let attempts = Memo::new(move |_| {
+        file.with(|f| f.as_ref().map(|f| f.attempts.clone()).unwrap_or_default())
     });
     view! {
         <section class="card" data-section="/customers">
@@ -252,7 +250,10 @@ pub fn CustomerPage(role: Role) -> impl IntoView {
                 Shape::Present => {
                     match customer.get_untracked() {
                         Some(c) => {
-                            view! { <CustomerDetail id=c.id customer=customer attempts=attempts/> }
+                            view! {
+                                <CustomerDetail id=c.id customer=customer attempts=attempts/>
+                                <CustomerFileView file=file/>
+                            }
                                 .into_any()
                         }
                         None => ().into_any(),

@@ -2,7 +2,10 @@
 //! user's role against the core's `Section::visible_to`, so a typed URL cannot open a page
 //! the navigation hides.
 
+pub mod appointments;
 pub mod assignments;
+pub mod call;
+pub mod customer_file;
 pub mod customers;
 pub mod import;
 pub mod not_found;
@@ -10,6 +13,7 @@ pub mod section;
 pub mod settings;
 pub mod sign_in;
 pub mod sync_page;
+pub mod team;
 pub mod today;
 
 use customers::{CustomerPage, CustomersPage};
@@ -28,12 +32,27 @@ use sync_page::{ConflictsPage, SyncPage};
 /// `match` (the pages themselves are behind `AnyView` either way).
 #[component]
 pub fn AppRoutes(role: Role, me: huifang_core::UserId) -> impl IntoView {
+    let me_detail = me.clone();
     view! {
         <Routes fallback=|| view! { <NotFound/> }>
             <Route path=path!("/") view=move || view! { <Redirect path=Section::home(role).path()/> }/>
-            <Route path=path!("/customers/:id") view=move || view! { <CustomerPage role=role/> }/>
+            <Route path=path!("/:page/:id") view=move || view! { <Detail role=role me=me_detail.clone()/> }/>
             <Route path=path!("/:page") view=move || view! { <Page role=role me=me.clone()/> }/>
         </Routes>
+    }
+}
+
+/// The page for `/:page/:id`: one record.
+#[component]
+fn Detail(role: Role, me: huifang_core::UserId) -> impl IntoView {
+    let params = use_params_map();
+    move || {
+        let page = params.read().get("page").unwrap_or_default();
+        match page.as_str() {
+            "customers" => view! { <CustomerPage role=role/> }.into_any(),
+            "tasks" => view! { <call::CallPage role=role me=me.clone()/> }.into_any(),
+            _ => view! { <NotFound/> }.into_any(),
+        }
     }
 }
 
@@ -48,6 +67,7 @@ fn Page(role: Role, me: huifang_core::UserId) -> impl IntoView {
         match page.as_str() {
             "today" => view! { <today::TodayPage role=role me=me.clone()/> }.into_any(),
             "customers" => view! { <CustomersPage role=role/> }.into_any(),
+            "appointments" => view! { <appointments::AppointmentsPage role=role/> }.into_any(),
             "sync" => view! { <SyncPage/> }.into_any(),
             "conflicts" => view! { <ConflictsPage/> }.into_any(),
             "complaints" => section(Section::Complaints),
@@ -57,7 +77,7 @@ fn Page(role: Role, me: huifang_core::UserId) -> impl IntoView {
             "assignments" => view! { <assignments::AssignmentsPage role=role/> }.into_any(),
             "scripts" => section(Section::Scripts),
             "reports" => section(Section::Reports),
-            "team" => section(Section::Team),
+            "team" => view! { <team::TeamPage role=role/> }.into_any(),
             "settings" => view! { <Settings/> }.into_any(),
             _ => view! { <NotFound/> }.into_any(),
         }

@@ -2,7 +2,7 @@
 //! by name, phone or plate while typing; filter by kind; a quiet-hours warning before the
 //! call. Everything here is read from the tablet's own store: it works with no network.
 
-use crate::i18n::format::days_left;
+use crate::i18n::format::{date_time, days_left};
 use crate::i18n::{I18n, Key};
 use crate::model::{TodayItem, today_list};
 use crate::routes::section::SectionPage;
@@ -15,11 +15,15 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// The tablet's local day and minute of the day.
-fn local_now() -> (Day, u16) {
+pub(crate) fn local_now() -> (Day, u16) {
     let now = js_sys::Date::new_0();
-    let offset = -(now.get_timezone_offset() as i32);
-    let day = Day::of_ms(now.get_time() as i64, offset);
+    let day = Day::of_ms(now.get_time() as i64, local_offset());
     (day, (now.get_hours() * 60 + now.get_minutes()) as u16)
+}
+
+/// The tablet's time zone, in minutes east of UTC.
+pub(crate) fn local_offset() -> i32 {
+    -(js_sys::Date::new_0().get_timezone_offset() as i32)
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -49,6 +53,7 @@ pub fn TodayPage(role: Role, me: UserId) -> impl IntoView {
                 records,
                 &me,
                 local_now().0,
+                local_offset(),
                 &f.search,
                 f.purpose,
             ))),
@@ -105,11 +110,33 @@ fn TodayRow(item: TodayItem) -> impl IntoView {
         .unwrap_or_default();
     let purpose = item.purpose.map(|p| i18n.t(Key::purpose(p))).unwrap_or("");
     let tel = format!("tel:{}", item.phone.replace('-', ""));
+    let later = item
+        .next_try_at
+        .filter(|at| *at > crate::sync::engine::now_ms())
+        .map(|at| {
+            let key = if item.status == "rescheduled" {
+                Key::TodayAgreed
+            } else {
+                Key::TodayRetry
+            };
+            format!(" · {} {}", i18n.t(key), date_time(i18n.lang(), at))
+        });
+    let today = local_now().0;
+    let week = item.contact_by.map(|by| {
+        let late = by < today;
+        view! {
+            <span class="week" class:failed=late data-testid="contact-by">
+                {format!(" · {} {}", i18n.t(Key::TodayContactBy), by)}
+            </span>
+        }
+    });
     view! {
-        <li data-testid="today-item" class:overdue=overdue>
-            <A href=format!("/customers/{}", item.customer)><strong>{item.name.clone()}</strong></A>
+        <li data-testid="today-item" class:overdue=overdue data-status=item.status.clone()>
+            <A href=format!("/tasks/{}", item.task)><strong>{item.name.clone()}</strong></A>
             " · " {purpose} " · "
             <span class="countdown" class:failed=overdue data-testid="countdown">{countdown}</span>
+            {later.map(|l| view! { <span class="later" data-testid="later">{l}</span> })}
+            {week}
             {(!item.plates.is_empty()).then(|| format!(" · {}", item.plates.join(" ")))}
             {(!item.phone.is_empty()).then(|| view! {
                 " " <a class="call" href=tel>{i18n.t(Key::TodayCall)} " " {item.phone.clone()}</a>

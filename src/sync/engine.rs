@@ -25,7 +25,7 @@ use huifang_core::UserProfile;
 use huifang_core::sync::{
     ClientId, Conflict, Mutation, MutationId, NeedsAttention, Op, PendingMutation, PullResponse,
     PushResponse, Record, RecordId, RecordKind, Replica, ReplicaError, StampPolicy, StateMachines,
-    UserCtx,
+    UserCtx, Write,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -463,6 +463,30 @@ impl SyncEngine {
             .await?;
         self.after_write(&mutation, false).await;
         Ok(mutation.record_id)
+    }
+
+    /// Saves several changes as one (see `Replica::write_all`): an attempt with its task's
+    /// move and the callback record, all or nothing. Returns the mutations in order.
+    pub async fn write_all(&self, writes: Vec<Write>) -> Result<Vec<Mutation>, EngineError> {
+        let mut had_conflicts = false;
+        for w in &writes {
+            if let Some(id) = w.record {
+                had_conflicts |= self
+                    .record(id)
+                    .await?
+                    .as_ref()
+                    .and_then(Record::as_entity)
+                    .is_some_and(|e| !e.conflicts.is_empty());
+            }
+        }
+        let mutations = self
+            .locked(async |r| r.write_all(writes, now_ms()).await)
+            .await?;
+        for (i, m) in mutations.iter().enumerate() {
+            self.after_write(m, had_conflicts && i + 1 == mutations.len())
+                .await;
+        }
+        Ok(mutations)
     }
 
     /// Makes a refused change again (see `Replica::retry`).

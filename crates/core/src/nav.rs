@@ -11,6 +11,8 @@ pub enum Section {
     /// Today's callback list (今日回访).
     Today,
     Customers,
+    /// Service appointments (预约): the day list.
+    Appointments,
     Complaints,
     /// Importing DMS exports.
     Import,
@@ -28,9 +30,10 @@ pub enum Section {
 }
 
 impl Section {
-    pub const ALL: [Section; 11] = [
+    pub const ALL: [Section; 12] = [
         Section::Today,
         Section::Customers,
+        Section::Appointments,
         Section::Complaints,
         Section::Leads,
         Section::TestDrives,
@@ -47,6 +50,7 @@ impl Section {
         match self {
             Section::Today => "/today",
             Section::Customers => "/customers",
+            Section::Appointments => "/appointments",
             Section::Complaints => "/complaints",
             Section::Import => "/import",
             Section::Assignments => "/assignments",
@@ -78,7 +82,9 @@ impl Section {
 
     pub fn visible_to(self, role: Role) -> bool {
         match self {
-            Section::Today | Section::Customers | Section::Complaints => role.is_care(),
+            Section::Today | Section::Customers | Section::Appointments | Section::Complaints => {
+                role.is_care()
+            }
             Section::Import | Section::Assignments | Section::Scripts => {
                 matches!(
                     role,
@@ -87,9 +93,10 @@ impl Section {
             }
             Section::Reports => role.is_lead(),
             Section::Leads | Section::TestDrives => role.is_sales(),
+            // Care supervisors watch their agents' day (coverage, compliance, contact rate).
             Section::Team => matches!(
                 role,
-                Role::SalesManager | Role::StoreManager | Role::GroupManager
+                Role::CareSupervisor | Role::SalesManager | Role::StoreManager | Role::GroupManager
             ),
             Section::Settings => true,
         }
@@ -107,6 +114,7 @@ mod tests {
             vec![
                 Section::Today,
                 Section::Customers,
+                Section::Appointments,
                 Section::Complaints,
                 Section::Settings
             ]
@@ -124,6 +132,7 @@ mod tests {
             Section::Assignments,
             Section::Scripts,
             Section::Reports,
+            Section::Team,
         ] {
             assert!(s.contains(&want), "supervisor misses {want:?}");
         }
