@@ -392,7 +392,7 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         }
         KpiThreeDay => "Three-day compliance",
         KpiThreeDayDef => {
-            "Post-service and post-delivery callbacks due in the period whose customer was on the line (reached, agreed a time, or refused) by the due day; those not yet due and not yet contacted are not counted."
+            "Of the post-service and post-delivery callbacks whose customer was first on the line (reached, agreed a time, or refused) in the period, plus those that passed their due day in the period without contact: the share contacted by the due day."
         }
         KpiContact => "Effective contact rate",
         KpiContactDef => {

@@ -303,6 +303,8 @@ fn CallStep(data: Memo<Option<CallData>>, me: UserId) -> impl IntoView {
     on_cleanup(move || handle.remove());
     let logging = RwSignal::new(pending.get_untracked().is_some());
     let quiet_reason = RwSignal::new(String::new());
+    // Dialling in quiet hours was tried without a reason.
+    let quiet_missing = RwSignal::new(false);
     let outcome = RwSignal::new(None::<Outcome>);
     let agreed = RwSignal::new(String::new());
     let error = RwSignal::new(None::<(Key, String)>);
@@ -322,7 +324,7 @@ fn CallStep(data: Memo<Option<CallData>>, me: UserId) -> impl IntoView {
     let dial = move |ev: leptos::ev::MouseEvent| {
         if quiet && quiet_reason.get_untracked().trim().is_empty() {
             ev.prevent_default();
-            error.set(Some((Key::ErrQuietReason, String::new())));
+            quiet_missing.set(true);
             return;
         }
         let call = PendingCall {
@@ -336,6 +338,7 @@ fn CallStep(data: Memo<Option<CallData>>, me: UserId) -> impl IntoView {
         pending.set(Some(call));
         back_at.set(None);
         error.set(None);
+        quiet_missing.set(false);
         logging.set(true);
     };
     let me_save = me.clone();
@@ -423,6 +426,9 @@ fn CallStep(data: Memo<Option<CallData>>, me: UserId) -> impl IntoView {
                     <input type="text" data-testid="quiet-reason" prop:value=move || quiet_reason.get()
                         on:input=move |ev| quiet_reason.set(event_target_value(&ev))/>
                 </label>
+                {move || quiet_missing.get().then(|| view! {
+                    <p class="error" role="alert" data-testid="form-error">{i18n.t(Key::ErrQuietReason)}</p>
+                })}
             </div>
         })}
         {(blocked.is_none() && !phone.is_empty()).then(|| view! {

@@ -286,6 +286,30 @@ impl Tablet {
         Ok(())
     }
 
+    /// Clicks the first element matching the CSS `selector` (waits for it).
+    pub async fn click(&self, selector: &str) -> Result<()> {
+        let find = format!("document.querySelector({})", js(selector));
+        self.click_found(&find, &format!("an element {selector:?}"))
+            .await
+    }
+
+    /// Sets the value of the input matching `selector` as a picker would (dates, times),
+    /// and tells the page with an `input` event.
+    pub async fn set_value(&self, selector: &str, value: &str) -> Result<()> {
+        self.wait_until(
+            &format!("!!document.querySelector({})", js(selector)),
+            &format!("an input {selector:?}"),
+        )
+        .await?;
+        self.eval::<bool>(&format!(
+            "(() => {{ const c = document.querySelector({}); c.value = {};              c.dispatchEvent(new Event('input', {{bubbles: true}})); return true; }})()",
+            js(selector),
+            js(value)
+        ))
+        .await?;
+        Ok(())
+    }
+
     /// Whether the button whose text contains `text` is disabled (errors if there is none).
     pub async fn button_disabled(&self, text: &str) -> Result<bool> {
         let find = format!(

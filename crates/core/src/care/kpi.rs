@@ -4,9 +4,10 @@
 //! Definitions, as the app shows them beside each number:
 //! - **Member coverage** (会员覆盖率): member customers (a membership level on record) with a
 //!   completed callback record in the period ÷ member customers. The norm is 100%.
-//! - **Three-day compliance** (三日回访率): post-service and post-delivery callbacks due in the
-//!   period whose customer was on the line (reached, asked to call later, or refused) on or
-//!   before the due day ÷ those contacted or already past their due day.
+//! - **Three-day compliance** (三日回访率): of the post-service and post-delivery callbacks
+//!   whose customer was first on the line (reached, asked to call later, or refused) in the
+//!   period, or that passed their due day in the period without contact, the share contacted
+//!   on or before the due day.
 //! - **Effective contact rate** (有效沟通率), per agent: attempts in the period that reached
 //!   the customer ÷ attempts in the period.
 //! - **Today's progress**, per agent: callback records completed today, and tasks still open.
@@ -162,11 +163,12 @@ pub fn care_figures(
                 };
                 let contacted = contact_day.get(&e.id.to_string()).copied();
                 let purpose = field(fields::PURPOSE).and_then(Purpose::parse);
-                if matches!(purpose, Some(Purpose::PostService | Purpose::PostDelivery))
-                    && period.contains(due)
-                    && (contacted.is_some() || due < today)
-                {
-                    out.three_day.count(contacted.is_some_and(|c| c <= due));
+                if matches!(purpose, Some(Purpose::PostService | Purpose::PostDelivery)) {
+                    match contacted {
+                        Some(c) if period.contains(c) => out.three_day.count(c <= due),
+                        None if period.contains(due) && due < today => out.three_day.count(false),
+                        _ => {}
+                    }
                 }
                 if is_unfinished(status) {
                     if let Some(owner) = &e.scope.owner {
