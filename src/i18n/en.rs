@@ -408,5 +408,30 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         AssignAway => "Away (take back their unfinished tasks)",
         AssignBadCapacity => "A capacity is a whole number from 1 to 9",
         AssignTakenBack => "Taken back from agents away:",
+        CampaignHoliday => "Holiday greeting",
+        CampaignAnniversary => "Store anniversary",
+        CampaignPromotion => "Promotion invitation",
+        CampaignTitle => "Launch a campaign",
+        CampaignIntro => {
+            "Choose the customers, preview how many it reaches, then create one callback per customer to share out. Launching the same campaign twice creates nothing new."
+        }
+        CampaignName => "Campaign name",
+        CampaignKindLabel => "Kind",
+        CampaignDue => "Due by",
+        CampaignMembersOnly => "Members only",
+        CampaignModel => "Car model contains",
+        CampaignMatched => "Customers matched:",
+        CampaignSkipped => "Skipped (do not contact):",
+        CampaignCreated => "Callback tasks created:",
+        CampaignPreviewButton => "Preview",
+        CampaignLaunch => "Launch",
+        ErrCampaignName => "Name the campaign",
+        ErrCampaignDue => "Choose a due day from today on",
+        ReassignNobody => "Nobody yet",
+        ReassignHolder => "Agent in charge:",
+        ReassignTo => "Give to",
+        ReassignRun => "Reassign this customer's callbacks",
+        ReassignDone => "Tasks reassigned:",
+        ErrReassignChoose => "Choose the agent who takes over",
     })
 }

@@ -171,6 +171,9 @@ keys! {
     ApptArrived, ApptNoShow, ApptDay, ApptUnsettled, ApptEmpty,
     SpanToday, SpanWeek, SpanMonth, TeamTitle, KpiCoverage, KpiCoverageDef, KpiThreeDay, KpiThreeDayDef, KpiContact, KpiContactDef, KpiUncovered, TeamByAgent, TeamAgent, TeamDoneToday, TeamOpen, TeamAtRisk, TeamOverdue,
     AssignAway, AssignBadCapacity, AssignTakenBack,
+    CampaignHoliday, CampaignAnniversary, CampaignPromotion, CampaignTitle, CampaignIntro, CampaignName, CampaignKindLabel, CampaignDue, CampaignMembersOnly, CampaignModel, CampaignMatched, CampaignSkipped, CampaignCreated, CampaignPreviewButton, CampaignLaunch, ErrCampaignName,
+    ErrCampaignDue,
+    ReassignNobody, ReassignHolder, ReassignTo, ReassignRun, ReassignDone, ErrReassignChoose,
 }
 
 impl Key {

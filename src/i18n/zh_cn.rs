@@ -368,5 +368,30 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         AssignAway => "请假（收回其未完成任务重新分配）",
         AssignBadCapacity => "能力系数须为1到9的整数",
         AssignTakenBack => "从请假专员处收回：",
+        CampaignHoliday => "节日回访",
+        CampaignAnniversary => "店庆回访",
+        CampaignPromotion => "促销邀约",
+        CampaignTitle => "发起活动回访",
+        CampaignIntro => {
+            "选择客户范围，先预览人数，再为每位客户生成一条待分配的回访任务。重复发起同名活动不会重复生成。"
+        }
+        CampaignName => "活动名称",
+        CampaignKindLabel => "活动类型",
+        CampaignDue => "完成期限",
+        CampaignMembersOnly => "仅会员客户",
+        CampaignModel => "车型包含",
+        CampaignMatched => "符合条件的客户：",
+        CampaignSkipped => "要求不联系而跳过：",
+        CampaignCreated => "已生成回访任务：",
+        CampaignPreviewButton => "预览人数",
+        CampaignLaunch => "发起活动",
+        ErrCampaignName => "请填写活动名称",
+        ErrCampaignDue => "请选择今天或以后的完成期限",
+        ReassignNobody => "尚未分配",
+        ReassignHolder => "当前负责的客服专员：",
+        ReassignTo => "改派给",
+        ReassignRun => "改派这位客户的回访任务",
+        ReassignDone => "已改派的任务：",
+        ErrReassignChoose => "请选择接手的客服专员",
     })
 }

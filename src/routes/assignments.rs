@@ -211,6 +211,7 @@ pub fn AssignmentsPage(role: Role) -> impl IntoView {
                 {i18n.text(Key::AssignRun)}
             </button>
         </section>
+        <crate::routes::campaigns::CampaignForm/>
     }
     .into_any()
 }

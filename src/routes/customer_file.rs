@@ -72,8 +72,104 @@ fn save_field(
     });
 }
 
+#[derive(serde::Deserialize)]
+struct UserList {
+    users: Vec<huifang_core::UserProfile>,
+}
+
+/// A supervisor gives the customer's open callbacks to another agent (by hand; the server
+/// moves them, and they leave the old agent's tablet at its next sync).
 #[component]
-pub fn CustomerFileView(file: Memo<Option<CustomerFile>>) -> impl IntoView {
+fn Reassign(file: Memo<Option<CustomerFile>>) -> impl IntoView {
+    use huifang_core::care::distribute::{ReassignRequest, ReassignResponse};
+    let i18n = I18n::use_context();
+    let people = People::use_context();
+    let agents = RwSignal::new(Vec::<huifang_core::UserProfile>::new());
+    let chosen = RwSignal::new(String::new());
+    let message = RwSignal::new(None::<Result<usize, (Key, String)>>);
+    spawn_local(async move {
+        match crate::sync::transport::get_json::<UserList>("/api/users").await {
+            Ok(list) => {
+                agents.try_set(
+                    list.users
+                        .into_iter()
+                        .filter(|u| u.role == huifang_core::Role::CareAgent)
+                        .collect(),
+                );
+            }
+            Err(e) => {
+                message.try_set(Some(Err((e.key(), e.to_string()))));
+            }
+        }
+    });
+    let holder = move || {
+        file.with(|f| {
+            f.as_ref()
+                .and_then(|f| {
+                    f.tasks
+                        .iter()
+                        .find(|t| t.is_open())
+                        .and_then(|t| t.owner.clone())
+                })
+                .map(|o| people.name(&o))
+                .unwrap_or_else(|| i18n.t(Key::ReassignNobody).to_owned())
+        })
+    };
+    let run = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(customer) = file.with_untracked(|f| f.as_ref().map(|f| f.customer.id)) else {
+            return;
+        };
+        let to = chosen.get_untracked();
+        if to.is_empty() {
+            message.set(Some(Err((Key::ErrReassignChoose, String::new()))));
+            return;
+        }
+        let request = ReassignRequest {
+            customer: customer.to_string(),
+            to: huifang_core::UserId(to),
+        };
+        let engine = Sync::use_context().and_then(|s| s.engine());
+        spawn_local(async move {
+            let answer: Result<ReassignResponse, _> =
+                crate::sync::transport::post_json("/api/tasks/reassign", &request).await;
+            match answer {
+                Ok(r) => {
+                    message.set(Some(Ok(r.moved)));
+                    if let Some(engine) = engine {
+                        engine.sync_now();
+                    }
+                }
+                Err(e) => message.set(Some(Err((e.key(), e.to_string())))),
+            }
+        });
+    };
+    view! {
+        <form class="inline-form" on:submit=run novalidate=true data-testid="reassign">
+            <p>{i18n.text(Key::ReassignHolder)} " " <strong>{holder}</strong></p>
+            <label class="field">
+                <span class="label-text">{i18n.text(Key::ReassignTo)}</span>
+                <select on:change=move |ev| chosen.set(event_target_value(&ev))>
+                    <option value="">"—"</option>
+                    {move || agents.get().into_iter().map(|a| view! {
+                        <option value=a.id.0.clone()>{a.display_name.clone()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            {move || message.get().map(|m| match m {
+                Ok(n) => view! { <p class="ok" role="status">{format!("{} {n}", i18n.t(Key::ReassignDone))}</p> }.into_any(),
+                Err((key, detail)) => view! { <p class="error" role="alert" title=detail>{i18n.t(key)}</p> }.into_any(),
+            })}
+            <button type="submit" class="secondary">{i18n.text(Key::ReassignRun)}</button>
+        </form>
+    }
+}
+
+#[component]
+pub fn CustomerFileView(
+    file: Memo<Option<CustomerFile>>,
+    role: huifang_core::Role,
+) -> impl IntoView {
     let i18n = I18n::use_context();
     let people = People::use_context();
     let with = move |f: &dyn Fn(&CustomerFile) -> AnyView| {
@@ -150,6 +246,7 @@ pub fn CustomerFileView(file: Memo<Option<CustomerFile>>) -> impl IntoView {
                 }).collect_view()}
             </ul>
         }.into_any())}
+        {role.is_lead().then(|| view! { <Reassign file=file/> })}
         <Preferences file=file/>
     }
 }

@@ -252,7 +252,7 @@ pub fn CustomerPage(role: Role) -> impl IntoView {
                         Some(c) => {
                             view! {
                                 <CustomerDetail id=c.id customer=customer attempts=attempts/>
-                                <CustomerFileView file=file/>
+                                <CustomerFileView file=file role=role/>
                             }
                                 .into_any()
                         }

@@ -5,6 +5,7 @@
 pub mod appointments;
 pub mod assignments;
 pub mod call;
+pub mod campaigns;
 pub mod customer_file;
 pub mod customers;
 pub mod import;

@@ -504,6 +504,78 @@ async fn callbacks_agent_works_her_list_offline_and_the_supervisor_sees_it() {
     desk.readme_screenshot("team.png")
         .await
         .expect("screenshot");
+
+    // agent2 is off sick: the supervisor gives her customer to agent1 by hand.
+    let agent2_customer = ["王建国", "李秀英", "张伟", "陈静"]
+        .into_iter()
+        .find(|n| !tasks.iter().any(|(_, t)| t == n))
+        .expect("agent2's customer");
+    desk.navigate("/customers").await.expect("customers");
+    desk.click_link(agent2_customer).await.expect("her page");
+    desk.wait_for_text("李娜").await.expect("agent2 holds her");
+    desk.wait_until(
+        "[...document.querySelectorAll('[data-testid=reassign] option')].some(o => o.innerText === '王丽')",
+        "the agents to choose from",
+    )
+    .await
+    .expect("agents listed");
+    desk.eval::<bool>(
+        "(() => { const s = document.querySelector('[data-testid=reassign] select'); \
+           s.value = [...s.options].find(o => o.innerText === '王丽').value; \
+           s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()",
+    )
+    .await
+    .expect("choose agent1");
+    desk.click_button("改派这位客户的回访任务")
+        .await
+        .expect("reassign");
+    desk.wait_for_text("已改派的任务： 1")
+        .await
+        .expect("one task moved");
+    tablet.sync_now().await.expect("agent1 syncs");
+    tablet.navigate("/today").await.expect("today");
+    tablet
+        .wait_for_text(agent2_customer)
+        .await
+        .expect("the reassigned customer is on agent1's list");
+
+    // A store-anniversary campaign on the members: previewed, launched once, not twice.
+    desk.navigate("/assignments").await.expect("assignments");
+    desk.fill("活动名称", "店庆十周年").await.expect("name");
+    desk.eval::<bool>(
+        "(() => { const c = [...document.querySelectorAll('[data-testid=campaign] label.check')]\
+           .find(l => l.innerText.includes('仅会员客户')).querySelector('input'); \
+           c.click(); return true; })()",
+    )
+    .await
+    .expect("members only");
+    desk.click_button("预览人数").await.expect("preview");
+    desk.wait_until(
+        "document.querySelector('[data-testid=campaign-preview]')?.dataset.matched === '3'",
+        "three members matched",
+    )
+    .await
+    .expect("preview");
+    desk.click_button("发起活动").await.expect("launch");
+    desk.wait_until(
+        "document.querySelector('[data-testid=campaign-launched]')?.dataset.created === '3'",
+        "three campaign callbacks",
+    )
+    .await
+    .expect("launched");
+    desk.click_button("发起活动").await.expect("launch again");
+    desk.wait_until(
+        "document.querySelector('[data-testid=campaign-launched]')?.dataset.created === '0'",
+        "nothing new the second time",
+    )
+    .await
+    .expect("idempotent");
+    desk.wait_until(
+        "document.querySelector('[data-testid=unassigned]')?.innerText === '3'",
+        "the campaign's callbacks wait to be shared out",
+    )
+    .await
+    .expect("unassigned campaign tasks");
     browser.close().await;
     other.close().await;
 }
