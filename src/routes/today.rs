@@ -109,7 +109,9 @@ fn TodayRow(item: TodayItem) -> impl IntoView {
         .map(|d| days_left(i18n.lang(), d))
         .unwrap_or_default();
     let purpose = item.purpose.map(|p| i18n.t(Key::purpose(p))).unwrap_or("");
-    let tel = format!("tel:{}", item.phone.replace('-', ""));
+    // Calls start on the call page: it asks for a reason in quiet hours, honours "do not
+    // contact" and keeps the call's start for the outcome form.
+    let call = format!("/tasks/{}", item.task);
     let later = item
         .next_try_at
         .filter(|at| *at > crate::sync::engine::now_ms())
@@ -139,7 +141,7 @@ fn TodayRow(item: TodayItem) -> impl IntoView {
             {week}
             {(!item.plates.is_empty()).then(|| format!(" · {}", item.plates.join(" ")))}
             {(!item.phone.is_empty()).then(|| view! {
-                " " <a class="call" href=tel>{i18n.t(Key::TodayCall)} " " {item.phone.clone()}</a>
+                " " <A href=call attr:class="call">{i18n.t(Key::TodayCall)} " " {item.phone.clone()}</A>
             })}
         </li>
     }

@@ -205,7 +205,8 @@ async fn callbacks_agent_works_her_list_offline_and_the_supervisor_sees_it() {
     );
     let tasks: Vec<(String, String)> = tablet
         .eval(
-            "[...document.querySelectorAll('[data-testid=today-item] a[href^=\"/tasks/\"]')]\
+            "[...document.querySelectorAll('[data-testid=today-item]')]\
+               .map(li => li.querySelector('a[href^=\"/tasks/\"]'))\
                .map(a => [a.getAttribute('href'), a.innerText.trim()])",
         )
         .await
