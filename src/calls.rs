@@ -25,6 +25,8 @@ pub struct Task {
     pub next_try_at: Option<i64>,
     pub assigned_at: Option<i64>,
     pub owner: Option<UserId>,
+    /// The visit a post-service callback is about (its work order).
+    pub work_order: Option<String>,
 }
 
 fn as_i64(v: Option<&Value>) -> Option<i64> {
@@ -47,6 +49,7 @@ impl Task {
             next_try_at: as_i64(e.value(fields::NEXT_TRY_AT)),
             assigned_at: as_i64(e.value(fields::ASSIGNED_AT)),
             owner: e.scope.owner.clone(),
+            work_order: s("work_order").map(str::to_owned),
         })
     }
 
@@ -528,6 +531,7 @@ mod tests {
             next_try_at: None,
             assigned_at: None,
             owner: Some(UserId("agent1".into())),
+            work_order: None,
         }
     }
 

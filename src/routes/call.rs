@@ -224,8 +224,14 @@ fn CallView(data: Memo<Option<CallData>>, me: UserId) -> impl IntoView {
                     .iter()
                     .map(|v| format!("{} {}", v.plate, v.model).trim().to_owned())
                     .collect();
-                let last_visit = file.visits.first().map(|v| {
-                    format!("{} · {} · {}", v.date, v.work_order, v.items)
+                // The visit this callback is about, else the latest.
+                let visit = task
+                    .work_order
+                    .as_ref()
+                    .and_then(|wo| file.visits.iter().find(|v| &v.work_order == wo))
+                    .or(file.visits.first());
+                let last_visit = visit.map(|v| {
+                    format!("{} · {} · {} · {}", v.date, v.work_order, v.items, v.advisor)
                 });
                 view! {
                     <p class="meta">

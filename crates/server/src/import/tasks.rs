@@ -18,6 +18,8 @@ pub mod fields {
     pub const PURPOSE: &str = "purpose";
     pub const DUE_BY: &str = "due_by";
     pub const KEY: &str = "key";
+    /// A post-service callback's visit (its work order).
+    pub const WORK_ORDER: &str = "work_order";
 }
 
 pub(crate) fn day_of(value: Option<&Value>) -> Option<Day> {
@@ -124,6 +126,11 @@ pub async fn generate(
             task.insert(fields::CUSTOMER.to_owned(), json!(customer.to_string()));
             task.insert(fields::PURPOSE.to_owned(), json!(draft.purpose));
             task.insert(fields::DUE_BY.to_owned(), json!(draft.due_by.to_string()));
+            // The visit a post-service callback is about, for the call page (and the
+            // script's "thanks for your visit on …").
+            if let Some(work_order) = draft.key.strip_prefix("post_service:") {
+                task.insert(fields::WORK_ORDER.to_owned(), json!(work_order));
+            }
             task.insert(fields::KEY.to_owned(), json!(key));
             changes.create(RecordKind::CallbackTask, task);
         }
