@@ -433,5 +433,6 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         ReassignRun => "Reassign this customer's callbacks",
         ReassignDone => "Tasks reassigned:",
         ErrReassignChoose => "Choose the agent who takes over",
+        KindScriptVersion => "script version",
     })
 }

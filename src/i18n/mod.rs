@@ -174,6 +174,7 @@ keys! {
     CampaignHoliday, CampaignAnniversary, CampaignPromotion, CampaignTitle, CampaignIntro, CampaignName, CampaignKindLabel, CampaignDue, CampaignMembersOnly, CampaignModel, CampaignMatched, CampaignSkipped, CampaignCreated, CampaignPreviewButton, CampaignLaunch, ErrCampaignName,
     ErrCampaignDue,
     ReassignNobody, ReassignHolder, ReassignTo, ReassignRun, ReassignDone, ErrReassignChoose,
+    KindScriptVersion,
 }
 
 impl Key {
@@ -245,6 +246,7 @@ impl Key {
             K::LeadActivity => Key::KindLeadActivity,
             K::Signature => Key::KindSignature,
             K::AuditEntry => Key::KindAuditEntry,
+            K::ScriptVersion => Key::KindScriptVersion,
         }
     }
 

@@ -393,5 +393,6 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         ReassignRun => "改派这位客户的回访任务",
         ReassignDone => "已改派的任务：",
         ErrReassignChoose => "请选择接手的客服专员",
+        KindScriptVersion => "话术版本",
     })
 }

@@ -13,6 +13,7 @@ pub mod health;
 pub mod import;
 pub mod json;
 pub mod schema;
+pub mod scripts;
 pub mod seed;
 mod server;
 pub mod state;

@@ -21,6 +21,11 @@ pub struct RunningServer {
 /// on a new task. Port 0 picks a free port: ask [`RunningServer::addr`].
 pub async fn spawn(config: Config) -> Result<RunningServer, Error> {
     let state = AppState::from_config(&config).await?;
+    match crate::scripts::ensure_defaults(&state).await {
+        Ok(_) => {}
+        // Not fatal: the server serves; supervisors can still write scripts.
+        Err(e) => tracing::error!(error = %e, "could not publish the default call scripts"),
+    }
     let listener = match TcpListener::bind(config.listen).await {
         Ok(listener) => listener,
         Err(e) => {

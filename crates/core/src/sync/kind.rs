@@ -39,6 +39,8 @@ pub enum RecordKind {
     Signature,
     /// Who did what, for supervisors and managers.
     AuditEntry,
+    /// A published version of a call script: its graph as published, never edited.
+    ScriptVersion,
 }
 
 /// The part of the dealership a kind of record belongs to; it decides who sees it.
@@ -55,7 +57,7 @@ pub enum Area {
 
 impl RecordKind {
     /// Every kind, entities first.
-    pub const ALL: [RecordKind; 15] = [
+    pub const ALL: [RecordKind; 16] = [
         RecordKind::Customer,
         RecordKind::Vehicle,
         RecordKind::ServiceVisit,
@@ -71,6 +73,7 @@ impl RecordKind {
         RecordKind::LeadActivity,
         RecordKind::Signature,
         RecordKind::AuditEntry,
+        RecordKind::ScriptVersion,
     ];
 
     /// Append-only: written once, never edited, so concurrent writers never conflict.
@@ -83,17 +86,22 @@ impl RecordKind {
                 | RecordKind::LeadActivity
                 | RecordKind::Signature
                 | RecordKind::AuditEntry
+                | RecordKind::ScriptVersion
         )
     }
 
     /// Concurrent edits of one field by different people are kept as a visible conflict
     /// rather than settled silently by the later stamp: complaints and leads (DESIGN.md), and
     /// customers, whose notes and contact details several agents type by hand — one agent's
-    /// note must never vanish under another's without a trace.
+    /// note must never vanish under another's without a trace — and script drafts, which two
+    /// supervisors may rework at once.
     pub fn keeps_conflicts(self) -> bool {
         matches!(
             self,
-            RecordKind::Customer | RecordKind::Complaint | RecordKind::Lead
+            RecordKind::Customer
+                | RecordKind::Complaint
+                | RecordKind::Lead
+                | RecordKind::CallScript
         )
     }
 
@@ -123,6 +131,7 @@ impl RecordKind {
             RecordKind::LeadActivity => "lead_activity",
             RecordKind::Signature => "signature",
             RecordKind::AuditEntry => "audit_entry",
+            RecordKind::ScriptVersion => "script_version",
         }
     }
 }
@@ -143,6 +152,6 @@ mod tests {
             let json = serde_json::to_string(&kind).expect("kind serialises");
             assert_eq!(json, format!("\"{kind}\""));
         }
-        assert_eq!(RecordKind::ALL.iter().filter(|k| k.is_event()).count(), 6);
+        assert_eq!(RecordKind::ALL.iter().filter(|k| k.is_event()).count(), 7);
     }
 }
