@@ -9,10 +9,10 @@ use crate::sync::connectivity::Connectivity;
 use crate::sync::transport::{self, ApiClientError};
 use huifang_core::care::columns::Column;
 use huifang_core::care::import::{Committed, Preview, PreviewError};
-use huifang_core::{Role, Section};
+use huifang_core::{ApiError, Role, SCHEMA_HEADER, SCHEMA_VERSION, Section};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 
 const CONTENT_TYPE: &str = "application/octet-stream";
 
@@ -27,6 +27,14 @@ fn query(mapping: &Option<Vec<Option<Column>>>) -> String {
             )
         }
     }
+}
+
+/// `text` as a `data:` link to a CSV.
+fn csv_link(text: &str) -> String {
+    format!(
+        "data:text/csv;charset=utf-8,{}",
+        String::from(js_sys::encode_uri_component(text))
+    )
 }
 
 /// The problem list as a CSV for Excel (UTF-8 with BOM), as a `data:` link.
@@ -54,10 +62,56 @@ fn errors_link(i18n: I18n, errors: &[PreviewError]) -> String {
             cell(i18n.t(Key::import_problem(&e.problem)))
         ));
     }
-    format!(
-        "data:text/csv;charset=utf-8,{}",
-        String::from(js_sys::encode_uri_component(&text))
-    )
+    csv_link(&text)
+}
+
+/// The server's CSV of every problem of the file (the preview lists only the first ones).
+async fn full_report(path: &str, body: &JsValue) -> Result<String, ApiClientError> {
+    use gloo_net::http::Request;
+    let request = Request::post(path)
+        .header(SCHEMA_HEADER, &SCHEMA_VERSION.to_string())
+        .header("content-type", CONTENT_TYPE)
+        .body(body.clone())
+        .map_err(|e| ApiClientError::Unexpected {
+            status: 0,
+            detail: e.to_string(),
+        })?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| ApiClientError::Network(e.to_string()))?;
+    let status = response.status();
+    if !response.ok() {
+        return Err(match response.json::<ApiError>().await {
+            Ok(error) => ApiClientError::Server { status, error },
+            Err(e) => ApiClientError::Unexpected {
+                status,
+                detail: e.to_string(),
+            },
+        });
+    }
+    response
+        .text()
+        .await
+        .map_err(|e| ApiClientError::Unexpected {
+            status,
+            detail: e.to_string(),
+        })
+}
+
+/// Hands `href` to the browser as a download named `name`.
+fn download(href: &str, name: &str) -> Result<(), JsValue> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(|| JsValue::from_str("no document"))?;
+    let link = document
+        .create_element("a")?
+        .dyn_into::<web_sys::HtmlElement>()
+        .map_err(JsValue::from)?;
+    link.set_attribute("href", href)?;
+    link.set_attribute("download", name)?;
+    link.click();
+    Ok(())
 }
 
 /// Text made safe to place in HTML.
@@ -225,6 +279,28 @@ pub fn ImportPage(role: Role) -> impl IntoView {
             });
         });
     };
+    let full_errors = move || {
+        let Some(body) = file.get_value() else { return };
+        let path = format!(
+            "/api/import/errors.csv{}",
+            state.with_untracked(|s| query(&s.mapping))
+        );
+        state.update(|s| s.busy = Some(Key::ImportReading));
+        spawn_local(async move {
+            let answer = full_report(&path, &body.into()).await;
+            state.try_update(|s| {
+                s.busy = None;
+                match answer {
+                    Ok(text) => {
+                        if let Err(e) = download(&csv_link(&text), "import-errors.csv") {
+                            s.error = Some((Key::ErrUnexpected, format!("{e:?}")));
+                        }
+                    }
+                    Err(e) => s.error = Some(failure(e)),
+                }
+            });
+        });
+    };
 
     view! {
         <section class="card import" data-section="/import">
@@ -260,7 +336,7 @@ pub fn ImportPage(role: Role) -> impl IntoView {
                     </div>
                 }
             })}
-            {move || state.with(|s| s.preview.clone()).map(|p| view! { <PreviewView preview=p remap=remap confirm=confirm state=state/> })}
+            {move || state.with(|s| s.preview.clone()).map(|p| view! { <PreviewView preview=p remap=remap confirm=confirm full_errors=full_errors state=state/> })}
         </section>
     }
     .into_any()
@@ -289,11 +365,15 @@ fn PreviewView(
     preview: Preview,
     remap: impl Fn(usize, Option<Column>) + Copy + Send + std::marker::Sync + 'static,
     confirm: impl Fn(leptos::ev::MouseEvent) + Copy + Send + std::marker::Sync + 'static,
+    full_errors: impl Fn() + Copy + Send + std::marker::Sync + 'static,
     state: RwSignal<ImportState>,
 ) -> impl IntoView {
     let i18n = I18n::use_context();
-    let link = errors_link(i18n, &preview.errors);
     let has_errors = !preview.errors.is_empty();
+    // Every problem is in the preview: the report is made here; else the server makes it.
+    let not_listed = preview.errors_total.saturating_sub(preview.errors.len());
+    let link = (not_listed == 0).then(|| errors_link(i18n, &preview.errors));
+
     let rows_clean = preview.rows_clean;
     // Read-only tables as escaped HTML: far less code in the download than a typed view per
     // cell, and the same DOM.
@@ -342,7 +422,7 @@ fn PreviewView(
             <dt>{i18n.text(Key::ImportRows)}</dt><dd data-testid="rows-total">{preview.rows_total}</dd>
             <dt>{i18n.text(Key::ImportClean)}</dt><dd data-testid="rows-clean">{preview.rows_clean}</dd>
             <dt>{i18n.text(Key::ImportCustomers)}</dt><dd>{preview.customers}</dd>
-            <dt>{i18n.text(Key::ImportErrors)}</dt><dd data-testid="rows-bad">{preview.errors.len()}</dd>
+            <dt>{i18n.text(Key::ImportErrors)}</dt><dd data-testid="rows-bad">{preview.errors_total.max(preview.errors.len())}</dd>
         </dl>
         <h2>{i18n.text(Key::ImportMapping)}</h2>
         <p class="hint">{i18n.text(Key::ImportMappingHint)}</p>
@@ -367,10 +447,29 @@ fn PreviewView(
         </div>
         {has_errors.then(|| view! {
             <h2>{i18n.text(Key::ImportErrorList)}</h2>
-            <a href=link download="import-errors.csv" data-testid="import-errors-download">
-                {i18n.text(Key::ImportDownloadErrors)}
-            </a>
+            {match link.clone() {
+                Some(link) => view! {
+                    <a href=link download="import-errors.csv" data-testid="import-errors-download">
+                        {i18n.text(Key::ImportDownloadErrors)}
+                    </a>
+                }
+                .into_any(),
+                None => view! {
+                    <button
+                        type="button"
+                        data-testid="import-errors-download-all"
+                        disabled=move || state.with(|s| s.busy.is_some())
+                        on:click=move |_| full_errors()
+                    >
+                        {i18n.text(Key::ImportDownloadAllErrors)}
+                    </button>
+                }
+                .into_any(),
+            }}
             <table class="grid" data-testid="import-errors" inner_html=errors_html.clone()></table>
+            {(not_listed > 0).then(|| view! {
+                <p class="hint" data-testid="import-errors-more">{i18n.t(Key::ImportErrorsMore)} ": " {not_listed}</p>
+            })}
         })}
         <h2>{i18n.text(Key::ImportPreview)}</h2>
         <table class="grid" data-testid="import-preview" inner_html=rows_html></table>

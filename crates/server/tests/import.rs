@@ -12,7 +12,7 @@ use huifang_core::care::columns::Column;
 use huifang_core::sync::{
     ClientId, Entity, FieldWrite, Hlc, Mutation, MutationId, Op, PushRequest, RecordKind,
 };
-use huifang_server::import::api::{Committed, Preview};
+use huifang_server::import::api::{Committed, PREVIEW_ERRORS, Preview};
 use huifang_server::import::commit::Summary;
 
 const EXPORT: &str = "客户姓名,手机号码,车牌号,VIN码,进厂日期,委托书号,服务顾问,备注\n\
@@ -329,6 +329,38 @@ async fn importing_creates_the_due_callbacks_once() {
         let again = post_file(&app, "/api/import/commit", &supervisor, export.into()).await;
         let again: Committed = serde_json::from_slice(&again.body).expect("a summary");
         assert_eq!(again.summary.tasks_created, 0, "[{label}] no task twice");
+        state.db.close().await;
+    }
+}
+
+/// A file whose every row is bad previews the first problems and counts them all; the
+/// errors CSV has every one.
+#[tokio::test]
+async fn a_preview_lists_the_first_problems_and_counts_the_rest() {
+    for db in common::test_databases().await {
+        let (app, state) = demo_app(&db).await;
+        let supervisor = token_for(&app, "supervisor").await;
+        let bad = PREVIEW_ERRORS + 50;
+        let mut csv = String::from("客户姓名,手机号码\n");
+        for i in 0..bad {
+            csv.push_str(&format!("客户{i},1380013{i:03}\n"));
+        }
+        let response =
+            post_file(&app, "/api/import/preview", &supervisor, csv.clone().into()).await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+        let preview: Preview = serde_json::from_slice(&response.body).expect("a preview");
+        assert_eq!(preview.rows_clean, 0);
+        assert_eq!(preview.errors.len(), PREVIEW_ERRORS);
+        assert_eq!(preview.errors_total, bad);
+        assert_eq!(preview.errors[0].line, 2, "the first ones, in file order");
+
+        let report = post_file(&app, "/api/import/errors.csv", &supervisor, csv.into()).await;
+        assert_eq!(report.status, StatusCode::OK);
+        assert_eq!(
+            report.text().lines().count(),
+            bad + 1,
+            "a header and every problem"
+        );
         state.db.close().await;
     }
 }

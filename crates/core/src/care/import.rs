@@ -19,7 +19,12 @@ pub struct Preview {
     /// Customers the clean rows make (rows sharing a phone or VIN are one customer).
     pub customers: usize,
     pub preview: Vec<PreviewRow>,
+    /// The first problems (at most the server's `PREVIEW_ERRORS`), in file order; the
+    /// errors CSV has them all.
     pub errors: Vec<PreviewError>,
+    /// Every problem, shown or not.
+    #[serde(default)]
+    pub errors_total: usize,
 }
 
 /// A clean row as the preview shows it.

@@ -1,8 +1,9 @@
 //! `POST /api/import/preview`, `/api/import/commit` and `/api/import/errors.csv`: the file
 //! in the body as it came from the DMS (CSV or Excel, any of the encodings [`super::table`]
 //! reads). The preview writes nothing: it shows the supervisor what the import would take,
-//! the mapping it used, and every problem by line; the commit writes the clean rows (see
-//! [`super::commit`]); the errors CSV is the problem list as a file to fix the export with.
+//! the mapping it used, the first clean rows and the first problems by line (with the count
+//! of all); the commit writes the clean rows (see [`super::commit`]); the errors CSV is the
+//! whole problem list as a file to fix the export with.
 //! Leads only (care supervisors and managers).
 
 use super::rows::{self, CleanRow, RowError};
@@ -27,6 +28,9 @@ use serde::Deserialize;
 pub const IMPORT_BODY_LIMIT_BYTES: usize = 32 * 1024 * 1024;
 /// Clean rows shown in a preview.
 pub const PREVIEW_ROWS: usize = 20;
+/// Problems listed in a preview (the count says how many more; the errors CSV has all):
+/// an export with the wrong columns mapped can have a problem on each of 50,000 rows.
+pub const PREVIEW_ERRORS: usize = 200;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -174,12 +178,15 @@ async fn preview(
             .map(preview_row)
             .collect(),
         errors: preview_errors(&cleaned.errors),
+        errors_total: cleaned.errors.len(),
     }))
 }
 
+/// The first [`PREVIEW_ERRORS`] problems.
 fn preview_errors(errors: &[RowError]) -> Vec<PreviewError> {
     errors
         .iter()
+        .take(PREVIEW_ERRORS)
         .map(|e| PreviewError {
             line: e.line,
             column: e.column,
