@@ -210,7 +210,7 @@ async fn commit(
         .map_err(|e| Error::Internal(format!("the import task failed: {e}")))??;
     let ctx = huifang_core::sync::UserCtx::of(&me);
     let now = now_ms();
-    let mut summary = super::commit::commit(&state.sync, &ctx, &cleaned, now).await?;
+    let mut summary = super::commit::commit(&state.sync, &ctx, &cleaned, now, |_, _| {}).await?;
     // The callbacks the store's rules make due, in China time (UTC+8).
     let today = huifang_core::care::dates::Day::of_ms(now, 8 * 60);
     let rules = huifang_core::care::rules::Rules::default();

@@ -10,6 +10,11 @@
 //! A visit in the export also tells who came to their appointment: a customer's booked (or
 //! no-show) appointment on the visit's day, or the day before (the DMS entered the order
 //! late), is marked arrived with the visit's work order.
+//!
+//! The changes go to the engine in batches (of about [`BATCH`]) as the rows are read, and the
+//! caller hears after each batch how many rows are written (the import job's progress). A
+//! run stopped half way (a restart) leaves whole customers written; running it again finds
+//! them and writes only the rest.
 
 use super::Changes;
 use super::rows::{CleanRow, Cleaned, same_customers};
@@ -124,19 +129,56 @@ async fn existing(engine: &Engine, me: &UserCtx, now_ms: i64) -> Result<Existing
     Ok(out)
 }
 
-/// Builds the mutations of one import run.
+/// A batch closes after the customer that takes it to this many changes, so it nearly
+/// always fits one push of the engine's 1,000.
+pub const BATCH: usize = 900;
+
+/// The mark on the ids an import makes (see [`Changes`]).
+const TAG: u8 = 0x1d;
+
+/// Builds the mutations of one import run, a batch at a time.
 struct Writer<'a> {
+    me: &'a UserCtx,
+    now_ms: i64,
     changes: Changes<'a>,
+    /// Changes in `changes`, not sent yet.
+    pending: usize,
     summary: Summary,
 }
 
-impl Writer<'_> {
+impl<'a> Writer<'a> {
+    fn new(me: &'a UserCtx, now_ms: i64) -> Self {
+        Writer {
+            me,
+            now_ms,
+            changes: Changes::new(me, now_ms, TAG),
+            pending: 0,
+            summary: Summary::default(),
+        }
+    }
+
     fn push(&mut self, kind: RecordKind, record_id: RecordId, op: Op) {
+        self.pending += 1;
         self.changes.push(kind, record_id, op);
     }
 
     fn create(&mut self, kind: RecordKind, fields: BTreeMap<String, Value>) -> RecordId {
+        self.pending += 1;
         self.changes.create(kind, fields)
+    }
+
+    /// Sends what is pending (a fresh run of ids for the next batch); every refusal is
+    /// counted and said.
+    async fn flush(&mut self, engine: &Engine) -> Result<(), Error> {
+        if self.pending == 0 {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.changes, Changes::new(self.me, self.now_ms, TAG));
+        self.pending = 0;
+        let (_, refusals) = batch.send(engine).await?;
+        self.summary.refused += refusals.len();
+        self.summary.refusals.extend(refusals);
+        Ok(())
     }
 
     /// Sets the fields that differ from the export, unless a person changed them since the
@@ -195,87 +237,96 @@ fn put(map: &mut BTreeMap<String, Value>, field: &str, value: Option<Value>) {
 }
 
 /// Writes the clean rows of an import. Rows sharing a phone or VIN are one customer.
+/// `progress` hears, after each batch the engine took, how many rows are written and what
+/// the import did so far.
 pub async fn commit(
     engine: &Engine,
     me: &UserCtx,
     cleaned: &Cleaned,
     now_ms: i64,
+    mut progress: impl FnMut(usize, &Summary),
 ) -> Result<Summary, Error> {
     let mut known = existing(engine, me, now_ms).await?;
-    let mut w = Writer {
-        changes: Changes::new(me, now_ms, 0x1d),
-        summary: Summary::default(),
-    };
+    let mut w = Writer::new(me, now_ms);
+    let mut rows_done = 0;
     for group in same_customers(&cleaned.rows) {
         let rows: Vec<&CleanRow> = group.iter().map(|&i| &cleaned.rows[i]).collect();
-        // Later rows of the export win for the customer's own fields.
-        let mut wanted = BTreeMap::new();
-        for r in &rows {
-            if !r.name.is_empty() {
-                wanted.insert(fields::NAME.to_owned(), json!(r.name));
-            }
-            put(
-                &mut wanted,
-                fields::PHONE,
-                r.mobile.as_ref().map(|p| json!(p)),
-            );
-            put(
-                &mut wanted,
-                fields::MEMBER_LEVEL,
-                r.member_level.as_ref().map(|l| json!(l)),
-            );
-            put(
-                &mut wanted,
-                fields::MEMBER_EXPIRY,
-                r.member_expiry.map(|d| json!(d.to_string())),
-            );
-            put(
-                &mut wanted,
-                fields::INSURANCE_EXPIRY,
-                r.insurance_expiry.map(|d| json!(d.to_string())),
-            );
-            if !r.tags.is_empty() {
-                wanted.insert(fields::TAGS.to_owned(), json!(r.tags));
-            }
-        }
-        let found = rows
-            .iter()
-            .filter_map(|r| r.mobile.as_ref())
-            .find_map(|p| known.customer_by_phone.get(p).copied())
-            .or_else(|| {
-                rows.iter()
-                    .filter_map(|r| r.vin.as_ref())
-                    .filter_map(|v| known.vehicle_by_vin.get(v))
-                    .filter_map(|id| known.records.get(id))
-                    .find_map(|car| text(car, fields::CUSTOMER))
-                    .and_then(|c| c.parse().ok().map(RecordId))
-            });
-        let customer = match found.and_then(|id| known.records.get(&id).cloned()) {
-            Some(current) => {
-                if w.update(&current, wanted) {
-                    w.summary.customers_updated += 1;
-                }
-                current.id
-            }
-            None => {
-                let id = w.create_imported(RecordKind::Customer, wanted);
-                if let Some(p) = rows.iter().find_map(|r| r.mobile.clone()) {
-                    known.customer_by_phone.insert(p, id);
-                }
-                w.summary.customers_created += 1;
-                id
-            }
-        };
-        for r in &rows {
-            let vehicle = vehicle(&mut w, &mut known, customer, r);
-            visit(&mut w, &mut known, customer, vehicle, r);
+        customer(&mut w, &mut known, &rows);
+        rows_done += rows.len();
+        if w.pending >= BATCH {
+            w.flush(engine).await?;
+            progress(rows_done, &w.summary);
         }
     }
-    // Every refusal is counted and said.
-    let (_, refusals) = w.changes.send(engine).await?;
-    w.summary.refused += refusals.len();
-    w.summary.refusals.extend(refusals);
+    w.flush(engine).await?;
+    progress(rows_done, &w.summary);
     Ok(w.summary)
+}
+
+/// One customer's rows: the customer, their cars and visits.
+fn customer(w: &mut Writer<'_>, known: &mut Existing, rows: &[&CleanRow]) {
+    // Later rows of the export win for the customer's own fields.
+    let mut wanted = BTreeMap::new();
+    for r in rows {
+        if !r.name.is_empty() {
+            wanted.insert(fields::NAME.to_owned(), json!(r.name));
+        }
+        put(
+            &mut wanted,
+            fields::PHONE,
+            r.mobile.as_ref().map(|p| json!(p)),
+        );
+        put(
+            &mut wanted,
+            fields::MEMBER_LEVEL,
+            r.member_level.as_ref().map(|l| json!(l)),
+        );
+        put(
+            &mut wanted,
+            fields::MEMBER_EXPIRY,
+            r.member_expiry.map(|d| json!(d.to_string())),
+        );
+        put(
+            &mut wanted,
+            fields::INSURANCE_EXPIRY,
+            r.insurance_expiry.map(|d| json!(d.to_string())),
+        );
+        if !r.tags.is_empty() {
+            wanted.insert(fields::TAGS.to_owned(), json!(r.tags));
+        }
+    }
+    let found = rows
+        .iter()
+        .filter_map(|r| r.mobile.as_ref())
+        .find_map(|p| known.customer_by_phone.get(p).copied())
+        .or_else(|| {
+            rows.iter()
+                .filter_map(|r| r.vin.as_ref())
+                .filter_map(|v| known.vehicle_by_vin.get(v))
+                .filter_map(|id| known.records.get(id))
+                .find_map(|car| text(car, fields::CUSTOMER))
+                .and_then(|c| c.parse().ok().map(RecordId))
+        });
+    let customer = match found.and_then(|id| known.records.get(&id)) {
+        Some(current) => {
+            if w.update(current, wanted) {
+                w.summary.customers_updated += 1;
+            }
+            current.id
+        }
+        None => {
+            let id = w.create_imported(RecordKind::Customer, wanted);
+            if let Some(p) = rows.iter().find_map(|r| r.mobile.clone()) {
+                known.customer_by_phone.insert(p, id);
+            }
+            w.summary.customers_created += 1;
+            id
+        }
+    };
+    for r in rows {
+        let vehicle = vehicle(w, known, customer, r);
+        visit(w, known, customer, vehicle, r);
+    }
 }
 
 fn vehicle(
@@ -311,9 +362,9 @@ fn vehicle(
         .and_then(|v| known.vehicle_by_vin.get(v))
         .or_else(|| r.plate.as_ref().and_then(|p| known.vehicle_by_plate.get(p)))
         .copied();
-    match found.and_then(|id| known.records.get(&id).cloned()) {
+    match found.and_then(|id| known.records.get(&id)) {
         Some(current) => {
-            if w.update(&current, wanted) {
+            if w.update(current, wanted) {
                 w.summary.vehicles_updated += 1;
             }
             Some(current.id)
