@@ -1,20 +1,28 @@
-//! 导入 (supervisors): a DMS export → a preview with the column mapping and every problem by
+//! 导入 (supervisors): a DMS export → a preview with the column mapping and the problems by
 //! line → the import. The file is read and cleaned on the server (`/api/import/*`), so this
-//! page needs the network; what it writes reaches the tablets by sync.
+//! page needs the network; what it writes reaches the tablets by sync. The import runs as a
+//! job on the server: the page polls it twice a second and shows a progress bar, so even
+//! 50,000 rows never hold the page.
 
 use crate::i18n::{I18n, Key};
 use crate::routes::section::SectionPage;
 use crate::sync::Sync;
 use crate::sync::connectivity::Connectivity;
+use crate::sync::engine::SyncEngine;
 use crate::sync::transport::{self, ApiClientError};
+use gloo_timers::future::TimeoutFuture;
 use huifang_core::care::columns::Column;
-use huifang_core::care::import::{Committed, Preview, PreviewError};
-use huifang_core::{ApiError, Role, SCHEMA_HEADER, SCHEMA_VERSION, Section};
+use huifang_core::care::import::{ImportJob, JobPhase, Preview, PreviewError};
+use huifang_core::{ApiError, ErrorCode, Role, SCHEMA_HEADER, SCHEMA_VERSION, Section};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::{JsCast, JsValue};
 
 const CONTENT_TYPE: &str = "application/octet-stream";
+/// How often the page asks how far the import got.
+const POLL_MS: u32 = 500;
+/// Polls that may fail in a row for the network before the page stops asking (a minute).
+const POLL_NETWORK_RETRIES: u32 = 120;
 
 fn query(mapping: &Option<Vec<Option<Column>>>) -> String {
     match mapping {
@@ -177,14 +185,100 @@ struct ImportState {
     /// The supervisor's mapping (`None`: the server's recognition).
     mapping: Option<Vec<Option<Column>>>,
     preview: Option<Preview>,
-    committed: Option<Committed>,
+    /// The import job as last polled.
+    job: Option<ImportJob>,
     error: Option<Failure>,
     /// What the page is waiting for.
     busy: Option<Key>,
 }
 
+impl ImportState {
+    /// The import may be (re)started: nothing is under way and no import of this file is
+    /// running or done (a failed one may be run again).
+    fn may_import(&self) -> bool {
+        self.busy.is_none()
+            && self
+                .job
+                .as_ref()
+                .is_none_or(|j| j.phase == JobPhase::Failed)
+    }
+}
+
 fn failure(e: ApiClientError) -> Failure {
     (e.key(), e.to_string())
+}
+
+/// What the page says of a job it can no longer follow: a 404 is a job the server lost.
+fn lost(e: ApiClientError) -> Failure {
+    match &e {
+        ApiClientError::Server { error, .. } if error.error == ErrorCode::NotFound => {
+            (Key::ImportJobLost, e.to_string())
+        }
+        _ => failure(e),
+    }
+}
+
+/// The words for where a running job is.
+fn phase_key(phase: JobPhase) -> Key {
+    match phase {
+        JobPhase::Queued => Key::ImportQueued,
+        JobPhase::Writing | JobPhase::Done | JobPhase::Failed => Key::ImportWriting,
+        JobPhase::Tasks => Key::ImportMakingTasks,
+    }
+}
+
+/// Polls the job `id` every [`POLL_MS`] until it is finished or the page is gone; a done
+/// import is pulled onto this device at once.
+async fn follow(state: RwSignal<ImportState>, id: String, engine: Option<SyncEngine>) {
+    let path = format!(
+        "/api/import/jobs/{}",
+        String::from(js_sys::encode_uri_component(&id))
+    );
+    let mut network_failures = 0;
+    loop {
+        TimeoutFuture::new(POLL_MS).await;
+        let answer = transport::get_json::<ImportJob>(&path).await;
+        let finished = match answer {
+            Ok(job) => {
+                network_failures = 0;
+                let phase = job.phase;
+                let reason = job.error.clone().unwrap_or_default();
+                let alive = state.try_update(|s| {
+                    s.error = (phase == JobPhase::Failed).then_some((Key::ImportFailed, reason));
+                    s.job = Some(job);
+                });
+                if alive.is_none() {
+                    return;
+                }
+                if phase == JobPhase::Done
+                    && let Some(engine) = &engine
+                {
+                    // Bring what was written onto this device now.
+                    engine.sync_now();
+                }
+                phase.is_finished()
+            }
+            // The server is unreachable for a moment (a restart, the Wi-Fi): keep asking,
+            // and say so meanwhile.
+            Err(e @ ApiClientError::Network(_)) if network_failures < POLL_NETWORK_RETRIES => {
+                network_failures += 1;
+                state.try_update(|s| s.error = Some(failure(e))).is_none()
+            }
+            Err(e) => {
+                state.try_update(|s| {
+                    s.error = Some(lost(e));
+                    // No longer followed: the page may start it again.
+                    if let Some(job) = &mut s.job {
+                        job.phase = JobPhase::Failed;
+                    }
+                });
+                true
+            }
+        };
+        if finished {
+            return;
+        }
+    }
 }
 
 #[component]
@@ -253,30 +347,33 @@ pub fn ImportPage(role: Role) -> impl IntoView {
     };
     let confirm = move |_| {
         let Some(body) = file.get_value() else { return };
+        if !state.with_untracked(ImportState::may_import) {
+            return;
+        }
         let path = format!(
             "/api/import/commit{}",
             state.with_untracked(|s| query(&s.mapping))
         );
-        state.update(|s| s.busy = Some(Key::ImportCommitting));
+        state.update(|s| {
+            s.busy = Some(Key::ImportCommitting);
+            s.job = None;
+            s.error = None;
+        });
         let engine = Sync::use_context().and_then(|s| s.engine());
         spawn_local(async move {
-            let answer = transport::post_body::<Committed>(&path, CONTENT_TYPE, &body.into()).await;
-            if answer.is_ok()
-                && let Some(engine) = engine
-            {
-                // Bring what was written onto this device now.
-                engine.sync_now();
-            }
-            state.try_update(|s| {
+            // The server reads the file and answers at once with the job writing it.
+            let answer = transport::post_body::<ImportJob>(&path, CONTENT_TYPE, &body.into()).await;
+            let id = answer.as_ref().ok().map(|job| job.id.clone());
+            let alive = state.try_update(|s| {
                 s.busy = None;
                 match answer {
-                    Ok(done) => {
-                        s.error = None;
-                        s.committed = Some(done);
-                    }
+                    Ok(job) => s.job = Some(job),
                     Err(e) => s.error = Some(failure(e)),
                 }
             });
+            if let (Some(()), Some(id)) = (alive, id) {
+                follow(state, id, engine).await;
+            }
         });
     };
     let full_errors = move || {
@@ -316,9 +413,22 @@ pub fn ImportPage(role: Role) -> impl IntoView {
                     <progress></progress> " " {i18n.t(k)}
                 </p>
             })}
+            {move || state.with(|s| s.job.clone()).filter(|j| !j.phase.is_finished()).map(|j| {
+                view! {
+                    <div role="status" class="import-progress" data-testid="import-progress">
+                        <progress max=j.total.max(1) value=j.done></progress>
+                        <p>
+                            {i18n.t(phase_key(j.phase))} " "
+                            <span data-testid="import-written">
+                                {i18n.t(Key::ImportWritten)} " " {j.done} " / " {j.total} " " {i18n.t(Key::ImportRowsUnit)}
+                            </span>
+                        </p>
+                    </div>
+                }
+            })}
             {move || state.with(|s| s.error.clone()).map(|(k, d)| view! { <p class="error" role="alert" title=d>{i18n.t(k)}</p> })}
-            {move || state.with(|s| s.committed.clone()).map(|c| {
-                let s = c.summary;
+            {move || state.with(|s| s.job.clone()).filter(|j| j.phase == JobPhase::Done).map(|j| {
+                let s = j.summary;
                 view! {
                     <div class="ok-box" data-testid="import-summary">
                         <h2>{i18n.text(Key::ImportDone)}</h2>
@@ -373,7 +483,6 @@ fn PreviewView(
     // Every problem is in the preview: the report is made here; else the server makes it.
     let not_listed = preview.errors_total.saturating_sub(preview.errors.len());
     let link = (not_listed == 0).then(|| errors_link(i18n, &preview.errors));
-
     let rows_clean = preview.rows_clean;
     // Read-only tables as escaped HTML: far less code in the download than a typed view per
     // cell, and the same DOM.
@@ -475,7 +584,7 @@ fn PreviewView(
         <table class="grid" data-testid="import-preview" inner_html=rows_html></table>
         <button
             class="primary"
-            disabled=move || state.with(|s| s.busy.is_some() || s.committed.is_some()) || rows_clean == 0
+            disabled=move || !state.with(ImportState::may_import) || rows_clean == 0
             on:click=confirm
         >
             {i18n.text(Key::ImportConfirm)}

@@ -1,19 +1,23 @@
-//! `POST /api/import/preview` and `/api/import/errors.csv` through the router: a GBK export
-//! with messy rows, an Excel workbook, the supervisor's own mapping, and the refusals.
+//! `POST /api/import/preview`, `/api/import/commit` (a job, followed with
+//! `GET /api/import/jobs/<id>`) and `/api/import/errors.csv` through the router: a GBK export
+//! with messy rows, an Excel workbook, the supervisor's own mapping, the refusals, and a
+//! generated export of thousands of rows (`import_data`; the bench imports 50,000).
 
 mod common;
+mod import_data;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use common::{TestResponse, demo_app, send, token_for};
+use common::{TestResponse, demo_app, get_with_token, send, token_for};
 use huifang_core::ErrorCode;
 use huifang_core::care::columns::Column;
 use huifang_core::sync::{
     ClientId, Entity, FieldWrite, Hlc, Mutation, MutationId, Op, PushRequest, RecordKind,
 };
-use huifang_server::import::api::{Committed, PREVIEW_ERRORS, Preview};
+use huifang_server::import::api::{ImportJob, JobPhase, PREVIEW_ERRORS, Preview};
 use huifang_server::import::commit::Summary;
+use std::time::{Duration, Instant};
 
 const EXPORT: &str = "客户姓名,手机号码,车牌号,VIN码,进厂日期,委托书号,服务顾问,备注\n\
     王建国, 138 0013 8000 ,京a 12345,1M8GDM9AXKP042788,2026/11/3,WO-1001,刘强,老客户\n\
@@ -29,6 +33,41 @@ async fn post_file(app: &Router, uri: &str, token: &str, bytes: Vec<u8>) -> Test
         .body(Body::from(bytes))
         .expect("request");
     send(app, request).await
+}
+
+/// The longest a test waits for an import job (the 5,000-row one takes seconds).
+const JOB_WAIT: Duration = Duration::from_secs(120);
+
+/// Commits `bytes` (202 and a job) and polls the job until it is finished; every state
+/// seen, the first the commit's answer, the last finished.
+async fn import_following(app: &Router, token: &str, bytes: Vec<u8>) -> Vec<ImportJob> {
+    let started = post_file(app, "/api/import/commit", token, bytes).await;
+    assert_eq!(started.status, StatusCode::ACCEPTED, "{}", started.text());
+    let job: ImportJob = serde_json::from_slice(&started.body).expect("a job");
+    let location = format!("/api/import/jobs/{}", job.id);
+    assert_eq!(started.header("location"), Some(location.as_str()));
+    let deadline = Instant::now() + JOB_WAIT;
+    let mut seen = vec![job];
+    while !seen.last().is_some_and(|j| j.phase.is_finished()) {
+        assert!(
+            Instant::now() < deadline,
+            "the import did not finish in {JOB_WAIT:?}: {:?}",
+            seen.last()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let polled = send(app, get_with_token(&location, token)).await;
+        assert_eq!(polled.status, StatusCode::OK, "{}", polled.text());
+        seen.push(serde_json::from_slice(&polled.body).expect("a job"));
+    }
+    seen
+}
+
+/// Commits `bytes` and waits for the job to be done; the finished job.
+async fn import(app: &Router, token: &str, bytes: Vec<u8>) -> ImportJob {
+    let seen = import_following(app, token, bytes).await;
+    let last = seen.last().cloned().expect("a job");
+    assert_eq!(last.phase, JobPhase::Done, "{last:?}");
+    last
 }
 
 #[tokio::test]
@@ -184,18 +223,11 @@ async fn importing_writes_customers_once_and_keeps_what_agents_wrote() {
         let label = db.label;
         let (app, state) = demo_app(&db).await;
         let supervisor = token_for(&app, "supervisor").await;
-        let response = post_file(&app, "/api/import/commit", &supervisor, EXPORT.into()).await;
+        let first = import(&app, &supervisor, EXPORT.into()).await;
         assert_eq!(
-            response.status,
-            StatusCode::OK,
-            "[{label}] {}",
-            response.text()
-        );
-        let first: Committed = serde_json::from_slice(&response.body).expect("a summary");
-        assert_eq!(
-            first.errors.len(),
-            1,
-            "the bad phone is reported, not imported"
+            (first.total, first.done, first.skipped),
+            (3, 3, 1),
+            "[{label}] the bad phone's row is left out"
         );
         let s = &first.summary;
         assert_eq!(
@@ -220,8 +252,7 @@ async fn importing_writes_customers_once_and_keeps_what_agents_wrote() {
         );
 
         // The same export again changes nothing.
-        let again = post_file(&app, "/api/import/commit", &supervisor, EXPORT.into()).await;
-        let again: Committed = serde_json::from_slice(&again.body).expect("a summary");
+        let again = import(&app, &supervisor, EXPORT.into()).await;
         assert_eq!(
             again.summary,
             Summary::default(),
@@ -265,8 +296,7 @@ async fn importing_writes_customers_once_and_keeps_what_agents_wrote() {
             .expect("push");
         assert!(pushed.results[0].outcome.version().is_some(), "{pushed:?}");
         let tomorrow = "客户姓名,手机号码,会员等级\n王建国,13800138000,金卡\n";
-        let third = post_file(&app, "/api/import/commit", &supervisor, tomorrow.into()).await;
-        let third: Committed = serde_json::from_slice(&third.body).expect("a summary");
+        let third = import(&app, &supervisor, tomorrow.into()).await;
         assert_eq!(third.summary.customers_updated, 1, "{:?}", third.summary);
         assert_eq!(third.summary.fields_kept, 1, "the agent's name is kept");
         let customers = common::entities(&state, &agent, RecordKind::Customer).await;
@@ -291,15 +321,7 @@ async fn importing_creates_the_due_callbacks_once() {
             today.plus(-1),
             today.plus(10)
         );
-        let first = post_file(
-            &app,
-            "/api/import/commit",
-            &supervisor,
-            export.clone().into(),
-        )
-        .await;
-        assert_eq!(first.status, StatusCode::OK, "[{label}] {}", first.text());
-        let first: Committed = serde_json::from_slice(&first.body).expect("a summary");
+        let first = import(&app, &supervisor, export.clone().into()).await;
         assert_eq!(
             first.summary.tasks_created, 2,
             "[{label}] {:?}",
@@ -326,9 +348,93 @@ async fn importing_creates_the_due_callbacks_once() {
         );
         assert_eq!(post.value("status"), Some(&serde_json::json!("open")));
 
-        let again = post_file(&app, "/api/import/commit", &supervisor, export.into()).await;
-        let again: Committed = serde_json::from_slice(&again.body).expect("a summary");
+        let again = import(&app, &supervisor, export.into()).await;
         assert_eq!(again.summary.tasks_created, 0, "[{label}] no task twice");
+        state.db.close().await;
+    }
+}
+
+/// The rows of a generated export in the suite (the bench imports 50,000).
+const LARGE_ROWS: usize = 5_000;
+
+/// Thousands of messy rows: the preview stays small, the job reports its progress batch by
+/// batch, the counts are exactly the export's, and a second import creates nothing.
+#[tokio::test]
+async fn a_large_export_is_written_with_progress_and_only_once() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        let supervisor = token_for(&app, "supervisor").await;
+        let export = import_data::export(LARGE_ROWS, 2026, common::today());
+        assert!(export.bad_rows > 0, "the export has problem rows");
+
+        let response = post_file(
+            &app,
+            "/api/import/preview",
+            &supervisor,
+            export.csv.clone().into(),
+        )
+        .await;
+        assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+        assert!(
+            response.body.len() < 64 * 1024,
+            "[{label}] the preview of {LARGE_ROWS} rows is {} bytes",
+            response.body.len()
+        );
+        let preview: Preview = serde_json::from_slice(&response.body).expect("a preview");
+        assert_eq!(preview.rows_total, export.rows);
+        assert_eq!(preview.rows_clean, export.clean_rows());
+        assert_eq!(preview.customers, export.customers);
+        assert_eq!(
+            preview.errors_total, export.bad_rows,
+            "one problem a bad row"
+        );
+
+        let started = Instant::now();
+        let seen = import_following(&app, &supervisor, export.csv.clone().into()).await;
+        let elapsed = started.elapsed();
+        let last = seen.last().cloned().expect("a job");
+        assert_eq!(last.phase, JobPhase::Done, "[{label}] {last:?}");
+        assert_eq!(
+            (last.total, last.done, last.skipped),
+            (export.clean_rows(), export.clean_rows(), export.bad_rows)
+        );
+        let s = &last.summary;
+        assert_eq!(
+            (s.customers_created, s.vehicles_created, s.visits_created),
+            (export.customers, export.vehicles, export.visits),
+            "[{label}] {s:?}"
+        );
+        assert_eq!((s.customers_updated, s.vehicles_updated), (0, 0));
+        assert_eq!(s.refused, 0, "{:?}", s.refusals);
+        assert!(
+            s.tasks_created > 0,
+            "visits of the last days need callbacks"
+        );
+        // Progress only grows, and was seen between the start and the end.
+        assert_eq!(
+            seen[0].phase,
+            JobPhase::Queued,
+            "the commit answers at once"
+        );
+        assert!(seen.windows(2).all(|w| w[0].done <= w[1].done), "{seen:?}");
+        assert!(
+            seen.iter()
+                .any(|j| j.phase == JobPhase::Writing && j.done > 0 && j.done < j.total),
+            "[{label}] a batch's progress was seen"
+        );
+        assert!(seen.iter().any(|j| j.phase == JobPhase::Tasks));
+        let written = seen
+            .iter()
+            .map(|j| j.done)
+            .collect::<std::collections::BTreeSet<_>>();
+        eprintln!(
+            "[{label}] {LARGE_ROWS} rows imported in {elapsed:.1?}, {} progress figures seen",
+            written.len()
+        );
+
+        let again = import(&app, &supervisor, export.csv.into()).await;
+        assert_eq!(again.summary, Summary::default(), "[{label}] nothing new");
         state.db.close().await;
     }
 }
@@ -361,6 +467,60 @@ async fn a_preview_lists_the_first_problems_and_counts_the_rest() {
             bad + 1,
             "a header and every problem"
         );
+        state.db.close().await;
+    }
+}
+
+/// A job is its user's: another lead does not find it, an agent may not ask.
+#[tokio::test]
+async fn an_import_job_is_only_its_users() {
+    for db in common::test_databases().await {
+        let (app, state) = demo_app(&db).await;
+        let supervisor = token_for(&app, "supervisor").await;
+        let job = import(&app, &supervisor, EXPORT.into()).await;
+        let location = format!("/api/import/jobs/{}", job.id);
+
+        let manager = token_for(&app, "manager").await;
+        let other = send(&app, get_with_token(&location, &manager)).await;
+        assert_eq!(other.status, StatusCode::NOT_FOUND, "{}", other.text());
+        assert!(other.api_error().reason.contains("doubles nothing"));
+        let agent = token_for(&app, "agent1").await;
+        let refused = send(&app, get_with_token(&location, &agent)).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        let unknown = send(
+            &app,
+            get_with_token("/api/import/jobs/no-such-job", &supervisor),
+        )
+        .await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        assert_eq!(unknown.api_error().error, ErrorCode::NotFound);
+        state.db.close().await;
+    }
+}
+
+/// Two imports of one store at once take turns: the second finds what the first wrote.
+#[tokio::test]
+async fn two_imports_at_once_take_turns_and_double_nothing() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        let supervisor = token_for(&app, "supervisor").await;
+        let manager = token_for(&app, "manager").await;
+        let (first, second) = tokio::join!(
+            import(&app, &supervisor, EXPORT.into()),
+            import(&app, &manager, EXPORT.into())
+        );
+        let created = [
+            first.summary.customers_created,
+            second.summary.customers_created,
+        ];
+        assert!(
+            created == [2, 0] || created == [0, 2],
+            "[{label}] {created:?}"
+        );
+        let agent = common::user_ctx(&state, "agent1").await;
+        let customers = common::entities(&state, &agent, RecordKind::Customer).await;
+        assert_eq!(customers.len(), 2, "[{label}]");
         state.db.close().await;
     }
 }

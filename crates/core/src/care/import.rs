@@ -1,5 +1,5 @@
-//! What `POST /api/import/preview` and `/api/import/commit` answer: shared by the server that
-//! builds it and the supervisor's import page that shows it.
+//! What `POST /api/import/preview`, `/api/import/commit` and `GET /api/import/jobs/<id>`
+//! answer: shared by the server that builds it and the supervisor's import page that shows it.
 
 use super::columns::Column;
 use serde::{Deserialize, Serialize};
@@ -47,13 +47,42 @@ pub struct PreviewError {
     pub detail: String,
 }
 
-/// What a commit answers.
+/// Where an import job is. A job is queued while another import of the same store runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobPhase {
+    Queued,
+    /// Writing customers, cars and visits (`done` counts the rows).
+    Writing,
+    /// Creating the callback tasks the store's rules make due.
+    Tasks,
+    Done,
+    Failed,
+}
+
+impl JobPhase {
+    /// Done or failed: the job will not change again.
+    pub fn is_finished(self) -> bool {
+        matches!(self, JobPhase::Done | JobPhase::Failed)
+    }
+}
+
+/// What `POST /api/import/commit` answers at once (202) and `GET /api/import/jobs/<id>`
+/// answers until the job is finished.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Committed {
-    pub rows_total: usize,
-    pub rows_clean: usize,
+pub struct ImportJob {
+    pub id: String,
+    pub phase: JobPhase,
+    /// Clean rows written so far.
+    pub done: usize,
+    /// Clean rows to write.
+    pub total: usize,
+    /// Rows of the file left out for a problem (the preview lists them).
+    pub skipped: usize,
+    /// What the import did so far: final once the phase is `done`.
     pub summary: Summary,
-    pub errors: Vec<PreviewError>,
+    /// Why the job failed (phase `failed`).
+    pub error: Option<String>,
 }
 
 /// What an import did.

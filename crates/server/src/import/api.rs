@@ -2,26 +2,30 @@
 //! in the body as it came from the DMS (CSV or Excel, any of the encodings [`super::table`]
 //! reads). The preview writes nothing: it shows the supervisor what the import would take,
 //! the mapping it used, the first clean rows and the first problems by line (with the count
-//! of all); the commit writes the clean rows (see [`super::commit`]); the errors CSV is the
-//! whole problem list as a file to fix the export with.
+//! of all); the commit starts a job that writes the clean rows (see [`super::commit`] and
+//! [`jobs`]) and answers at once, and `GET /api/import/jobs/<id>` tells how far it got; the
+//! errors CSV is the whole problem list as a file to fix the export with.
 //! Leads only (care supervisors and managers).
+
+pub mod jobs;
 
 use super::rows::{self, CleanRow, RowError};
 use super::table::{self, Format, TableError};
 use crate::auth::CurrentUser;
-use crate::db::now_ms;
 use crate::error::Error;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Query, State};
-use axum::http::header;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
 use huifang_core::UserProfile;
 use huifang_core::care::columns::{self, Column};
-pub use huifang_core::care::import::{Committed, Preview, PreviewError, PreviewRow};
+pub use huifang_core::care::import::{ImportJob, JobPhase, Preview, PreviewError, PreviewRow};
+use huifang_core::sync::UserCtx;
+use jobs::Jobs;
 use serde::Deserialize;
 
 /// The largest export accepted: 50,000 rows of a wide DMS export fit well inside.
@@ -32,6 +36,7 @@ pub const PREVIEW_ROWS: usize = 20;
 /// an export with the wrong columns mapped can have a problem on each of 50,000 rows.
 pub const PREVIEW_ERRORS: usize = 200;
 
+/// The import routes, with the registry of this router's import jobs.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route(
@@ -42,13 +47,15 @@ pub fn router() -> Router<AppState> {
             "/import/commit",
             post(commit).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT_BYTES)),
         )
+        .route("/import/jobs/{id}", get(job))
         .route(
             "/import/errors.csv",
             post(errors_csv).layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT_BYTES)),
         )
+        .layer(Extension(Jobs::default()))
 }
 
-/// Query parameters of both routes.
+/// Query parameters of the routes that take a file.
 #[derive(Debug, Default, Deserialize)]
 pub struct ImportQuery {
     /// The supervisor's mapping, one entry per header, comma-separated column names
@@ -197,34 +204,43 @@ fn preview_errors(errors: &[RowError]) -> Vec<PreviewError> {
         .collect()
 }
 
+/// Reads and cleans the file, then starts the job that writes it: 202 with the job (and
+/// its address in `Location`).
 async fn commit(
     State(state): State<AppState>,
+    Extension(jobs): Extension<Jobs>,
     CurrentUser(me): CurrentUser,
     Query(query): Query<ImportQuery>,
     bytes: Result<Bytes, BytesRejection>,
-) -> Result<Json<Committed>, Error> {
+) -> Result<impl IntoResponse, Error> {
     lead_only(&me)?;
     let bytes = body(bytes)?;
     let (table, _, cleaned) = tokio::task::spawn_blocking(move || run(&bytes, &query))
         .await
         .map_err(|e| Error::Internal(format!("the import task failed: {e}")))??;
-    let ctx = huifang_core::sync::UserCtx::of(&me);
-    let now = now_ms();
-    let mut summary = super::commit::commit(&state.sync, &ctx, &cleaned, now, |_, _| {}).await?;
-    // The callbacks the store's rules make due, in China time (UTC+8).
-    let today = huifang_core::care::dates::Day::of_ms(now, 8 * 60);
-    let rules = huifang_core::care::rules::Rules::default();
-    let (tasks, refusals) = super::tasks::generate(&state.sync, &ctx, &rules, today, now).await?;
-    summary.tasks_created = tasks;
-    summary.refused += refusals.len();
-    summary.refusals.extend(refusals);
-    tracing::info!(user = %me.username, ?summary, "import committed");
-    Ok(Json(Committed {
-        rows_total: table.rows.len(),
-        rows_clean: cleaned.rows.len(),
-        summary,
-        errors: preview_errors(&cleaned.errors),
-    }))
+    let skipped = table.rows.len().saturating_sub(cleaned.rows.len());
+    let job = jobs.start(state.sync.clone(), UserCtx::of(&me), cleaned, skipped)?;
+    tracing::info!(user = %me.username, job = %job.id, rows = job.total, "import started");
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, format!("/api/import/jobs/{}", job.id))],
+        Json(job),
+    ))
+}
+
+/// How far an import job got: its user's only.
+async fn job(
+    Extension(jobs): Extension<Jobs>,
+    CurrentUser(me): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<ImportJob>, Error> {
+    lead_only(&me)?;
+    jobs.get(&id, &UserCtx::of(&me)).map(Json).ok_or_else(|| {
+        Error::NotFound(format!(
+            "no import job {id}: the server may have restarted, or it finished over an hour \
+             ago; importing the file again merges and doubles nothing"
+        ))
+    })
 }
 
 /// The row errors as a CSV for Excel (UTF-8 with BOM, Chinese headers).
