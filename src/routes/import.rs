@@ -416,7 +416,7 @@ pub fn ImportPage(role: Role) -> impl IntoView {
             {move || state.with(|s| s.job.clone()).filter(|j| !j.phase.is_finished()).map(|j| {
                 view! {
                     <div role="status" class="import-progress" data-testid="import-progress">
-                        <progress max=j.total.max(1) value=j.done></progress>
+                        <progress style="width: 100%" max=j.total.max(1) value=j.done></progress>
                         <p>
                             {i18n.t(phase_key(j.phase))} " "
                             <span data-testid="import-written">
