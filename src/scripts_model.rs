@@ -13,10 +13,10 @@ use huifang_core::scripts::graph::{
     Tag, validate,
 };
 use huifang_core::sync::{FieldWrite, Hlc, Op, Record, RecordId, RecordKind, Scope, Write};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 // ---- Records -------------------------------------------------------------------------------
 
@@ -43,9 +43,21 @@ pub struct Script {
 fn graph_of(value: Option<&Value>) -> Result<Graph, String> {
     match value {
         None | Some(Value::Null) => Err("no graph".to_owned()),
-        // Written as an object; a string of JSON is read too.
-        Some(Value::String(s)) => serde_json::from_str(s).map_err(|e| e.to_string()),
-        Some(v) => Graph::deserialize(v).map_err(|e| e.to_string()),
+        // Always written as an object. (One way of reading graphs, shared with the call
+        // screen's: each extra serde instantiation of the graph costs the download ~10 KB.)
+        Some(v) => serde_json::from_value(v.clone()).map_err(|e| e.to_string()),
+    }
+}
+
+/// Sorts a short list in place (a few dozen scripts or versions). By hand: each `sort_by`
+/// instantiates the standard library's whole sort for its type, ~15 KB of download.
+fn sort_small<T>(list: &mut [T], before: impl Fn(&T, &T) -> bool) {
+    for i in 1..list.len() {
+        let mut j = i;
+        while j > 0 && before(&list[j], &list[j - 1]) {
+            list.swap(j, j - 1);
+            j -= 1;
+        }
     }
 }
 
@@ -97,24 +109,17 @@ impl Script {
                 .position(|l| *l == s.lang)
                 .unwrap_or(LANGS.len())
         };
-        list.sort_by(|a, b| {
+        let key = |s: &Script| {
             (
-                &a.scope.store,
-                purpose_rank(a),
-                &a.purpose_raw,
-                lang_rank(a),
-                &a.lang,
-                a.id,
+                s.scope.store.clone(),
+                purpose_rank(s),
+                s.purpose_raw.clone(),
+                lang_rank(s),
+                s.lang.clone(),
+                s.id,
             )
-                .cmp(&(
-                    &b.scope.store,
-                    purpose_rank(b),
-                    &b.purpose_raw,
-                    lang_rank(b),
-                    &b.lang,
-                    b.id,
-                ))
-        });
+        };
+        sort_small(&mut list, |a, b| key(a) < key(b));
         list
     }
 }
@@ -157,12 +162,13 @@ impl Version {
     /// Every published version among `records`, newest first within each script.
     pub fn all(records: &[Record]) -> Vec<Version> {
         let mut list: Vec<Version> = records.iter().filter_map(Version::from_record).collect();
-        list.sort_by(|a, b| {
+        sort_small(&mut list, |a, b| {
             a.script
                 .cmp(&b.script)
                 .then(b.number.cmp(&a.number))
                 .then(b.at_ms.cmp(&a.at_ms))
                 .then(b.id.cmp(&a.id))
+                .is_lt()
         });
         list
     }
@@ -758,20 +764,26 @@ fn nexts_mut(node: &mut Node) -> Vec<&mut NodeId> {
 /// The nodes in the order a call meets them (breadth first from the start), then the ones
 /// no call reaches, by id.
 pub fn flow_order(graph: &Graph) -> Vec<NodeId> {
-    let mut seen = BTreeSet::new();
-    let mut order = Vec::new();
+    // Lists, not sets: a script has a few dozen nodes, and each set type costs download.
+    let mut order: Vec<NodeId> = Vec::new();
     let mut queue = VecDeque::from([&graph.start]);
     while let Some(id) = queue.pop_front() {
         let Some(node) = graph.nodes.get(id) else {
             continue;
         };
-        if !seen.insert(id) {
+        if order.contains(id) {
             continue;
         }
         order.push(id.clone());
         queue.extend(node.nexts());
     }
-    order.extend(graph.nodes.keys().filter(|id| !seen.contains(id)).cloned());
+    let rest: Vec<NodeId> = graph
+        .nodes
+        .keys()
+        .filter(|id| !order.contains(id))
+        .cloned()
+        .collect();
+    order.extend(rest);
     order
 }
 
@@ -783,11 +795,10 @@ pub fn reconcile_order(order: &[NodeId], graph: &Graph) -> Vec<NodeId> {
         .filter(|id| graph.nodes.contains_key(*id))
         .cloned()
         .collect();
-    let known: BTreeSet<&NodeId> = out.iter().collect();
     let new: Vec<NodeId> = graph
         .nodes
         .keys()
-        .filter(|id| !known.contains(id))
+        .filter(|id| !out.contains(id))
         .cloned()
         .collect();
     out.extend(new);

@@ -580,5 +580,6 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         ImportErrorsMore => "Problems not listed (the full report has them all)",
         ImportDownloadAllErrors => "Download the full problem report (CSV)",
         ScrNothingToPublish => "The draft is the same as the latest published version: nothing to publish",
+        ScrProbNoNext => "The next step is not chosen yet",
     })
 }

@@ -540,5 +540,6 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         ImportErrorsMore => "未列出的问题（完整报告中都有）",
         ImportDownloadAllErrors => "下载完整问题报告（CSV）",
         ScrNothingToPublish => "草稿与最新发布的版本相同，无需发布",
+        ScrProbNoNext => "还没有选择下一步",
     })
 }

@@ -119,6 +119,7 @@ fn problem_text(lang: Lang, p: &Problem) -> String {
     let t = |k| lang.t(k);
     match p {
         Problem::NoStart(id) => format!("{} {}", t(Key::ScrProbNoStart), shown_id(lang, id)),
+        Problem::UnknownNext { to, .. } if to.is_empty() => t(Key::ScrProbNoNext).to_owned(),
         Problem::UnknownNext { to, .. } => {
             format!("{} {}", t(Key::ScrProbUnknownNext), shown_id(lang, to))
         }
@@ -204,25 +205,13 @@ pub fn ScriptsPage(role: Role) -> impl IntoView {
             _ => None,
         })
     });
-    let scripts = Memo::new(move |_| {
-        data.with(|d| match d {
-            Some(Ok((s, _))) => s.clone(),
-            _ => Vec::new(),
-        })
-    });
-    let versions = Memo::new(move |_| {
-        data.with(|d| match d {
-            Some(Ok((_, v))) => v.clone(),
-            _ => Vec::new(),
-        })
-    });
     let selected = RwSignal::new(None::<RecordId>);
     view! {
         <section class="card scripts" data-section="/scripts">
             {move || match selected.get() {
                 None => view! { <ScriptList data=data selected=selected/> }.into_any(),
                 Some(id) => view! {
-                    <Editor id=id scripts=scripts versions=versions selected=selected/>
+                    <Editor id=id data=data selected=selected/>
                 }
                 .into_any(),
             }}
@@ -246,7 +235,7 @@ fn ScriptList(data: Memo<Loaded>, selected: RwSignal<Option<RecordId>>) -> impl 
             }
             Some(Ok((scripts, versions))) => {
                 let lang = i18n.lang();
-                let stores = scripts.iter().map(|s| &s.scope.store).collect::<std::collections::BTreeSet<_>>().len();
+                let several_stores = scripts.iter().any(|s| s.scope.store != scripts[0].scope.store);
                 let rows = scripts.into_iter().map(|s| {
                     let latest = Version::of(&versions, s.id).into_iter().next();
                     let unpublished = match (&s.draft, latest.as_ref().map(|v| &v.graph)) {
@@ -255,7 +244,7 @@ fn ScriptList(data: Memo<Loaded>, selected: RwSignal<Option<RecordId>>) -> impl 
                         _ => false,
                     };
                     let id = s.id;
-                    let store = (stores > 1).then(|| format!(" · {}", s.scope.store.0));
+                    let store = several_stores.then(|| format!(" · {}", s.scope.store.0));
                     view! {
                         <tr data-testid="script-row" data-purpose=s.purpose_raw.clone() data-lang=s.lang.clone()>
                             <td>{purpose_name(lang, s.purpose, &s.purpose_raw)}{store}</td>
@@ -353,16 +342,26 @@ fn stored_graph(script: &Script, versions: &[Version]) -> Option<Graph> {
 }
 
 #[component]
-fn Editor(
-    id: RecordId,
-    scripts: Memo<Vec<Script>>,
-    versions: Memo<Vec<Version>>,
-    selected: RwSignal<Option<RecordId>>,
-) -> impl IntoView {
+fn Editor(id: RecordId, data: Memo<Loaded>, selected: RwSignal<Option<RecordId>>) -> impl IntoView {
     let i18n = I18n::use_context();
     let session = Session::use_context();
-    let script = Memo::new(move |_| scripts.with(|s| s.iter().find(|s| s.id == id).cloned()));
-    let mine = Memo::new(move |_| versions.with(|v| Version::of(v, id)));
+    let script = Memo::new(move |_| {
+        data.with(|d| match d {
+            Some(Ok((scripts, _))) => scripts.iter().find(|s| s.id == id).cloned(),
+            _ => None,
+        })
+    });
+    // Every version known (numbering goes on from the highest), and this script's.
+    let versions = move || match data.get_untracked() {
+        Some(Ok((_, v))) => v,
+        _ => Vec::new(),
+    };
+    let mine = Memo::new(move |_| {
+        data.with(|d| match d {
+            Some(Ok((_, v))) => Version::of(v, id),
+            _ => Vec::new(),
+        })
+    });
     let working = RwSignal::new(None::<Graph>);
     // The stored draft the working copy began from, and its stamp (the base of a save).
     let loaded = RwSignal::new(None::<Graph>);
@@ -445,19 +444,18 @@ fn Editor(
             return;
         };
         let draft_base = dirty.get_untracked().then(|| base.get_untracked());
-        let (number, writes) =
-            match versions.with_untracked(|all| model::publish(&s, all, &g, draft_base)) {
-                Ok(p) => p,
-                // The button is disabled meanwhile; said all the same should it happen.
-                Err(PublishError::Problems(problems)) => {
-                    status.set(Some(Status::Problems(problems.len())));
-                    return;
-                }
-                Err(e @ PublishError::Encode(_)) => {
-                    status.set(Some(Status::Failed(Key::ScrErrEncode, e.to_string())));
-                    return;
-                }
-            };
+        let (number, writes) = match model::publish(&s, &versions(), &g, draft_base) {
+            Ok(p) => p,
+            // The button is disabled meanwhile; said all the same should it happen.
+            Err(PublishError::Problems(problems)) => {
+                status.set(Some(Status::Problems(problems.len())));
+                return;
+            }
+            Err(e @ PublishError::Encode(_)) => {
+                status.set(Some(Status::Failed(Key::ScrErrEncode, e.to_string())));
+                return;
+            }
+        };
         busy.set(true);
         spawn_local(async move {
             match engine.write_all(writes).await {
@@ -582,18 +580,13 @@ fn Editor(
             <div class="scripts-nodes" data-testid="nodes">
                 <For each=move || order.get() key=|id| id.clone() children=move |id| view! { <NodeCard id=id ed=ed/> }/>
                 <div class="row scripts-add">
-                    <label class="field">
-                        <span class="label-text">{i18n.text(Key::ScrNodeType)}</span>
-                        <select data-testid="add-node-type" on:change=move |ev| {
-                            if let Some(k) = NodeType::parse(&event_target_value(&ev)) {
+                    <KeySelect label=Key::ScrNodeType testid="add-node-type" options=type_options()
+                        current=Signal::derive(move || add_kind.get().as_str().to_owned())
+                        pick=Callback::new(move |v: String| {
+                            if let Some(k) = NodeType::parse(&v) {
                                 add_kind.set(k);
                             }
-                        }>
-                            {NodeType::ALL.into_iter().map(|t| view! {
-                                <option value=t.as_str() prop:selected=move || add_kind.get() == t>{move || i18n.t(type_key(t))}</option>
-                            }).collect_view()}
-                        </select>
-                    </label>
+                        })/>
                     <button type="button" class="secondary" data-testid="add-node" on:click=add_node>
                         {i18n.text(Key::ScrAddNode)}
                     </button>
@@ -708,18 +701,13 @@ fn NodeCard(id: NodeId, ed: Ed) -> impl IntoView {
                     <span class="label-text">{i18n.text(Key::ScrNodeId)}</span>
                     <input type="text" data-testid="node-id" value=id.clone() on:change=rename/>
                 </label>
-                <label class="field">
-                    <span class="label-text">{i18n.text(Key::ScrNodeType)}</span>
-                    <select data-testid="node-type" on:change=move |ev| {
-                        if let Some(kind) = NodeType::parse(&event_target_value(&ev)) {
+                <KeySelect label=Key::ScrNodeType testid="node-type" options=type_options()
+                    current=Signal::derive(move || kind.get().map(|k| k.as_str().to_owned()).unwrap_or_default())
+                    pick=Callback::new(move |v: String| {
+                        if let Some(kind) = NodeType::parse(&v) {
                             ed.apply(Edit::SetType { node: type_id.clone(), kind });
                         }
-                    }>
-                        {NodeType::ALL.into_iter().map(|t| view! {
-                            <option value=t.as_str() prop:selected=move || kind.get() == Some(t)>{move || i18n.t(type_key(t))}</option>
-                        }).collect_view()}
-                    </select>
-                </label>
+                    })/>
                 {move || {
                     let start_id = start_id.clone();
                     if is_start.get() {
@@ -780,14 +768,15 @@ fn NodeBody(id: NodeId, kind: NodeType, node: Memo<Option<Node>>, ed: Ed) -> imp
             next,
         });
     });
-    let count = move || {
+    // The rows are rebuilt when their number changes (each reads its own values).
+    let count = Memo::new(move |_| {
         node.with(|n| match n {
             Some(Node::Question { answers, .. }) => answers.len(),
             Some(Node::Capture { fields, .. }) => fields.len(),
             Some(Node::Decision { branches, .. }) => branches.len(),
             _ => 0,
         })
-    };
+    });
     let add_id = id.clone();
     let add_item = move |_| {
         ed.apply(Edit::AddItem {
@@ -797,18 +786,23 @@ fn NodeBody(id: NodeId, kind: NodeType, node: Memo<Option<Node>>, ed: Ed) -> imp
     let items = {
         let id = id.clone();
         move || {
-            let id = id.clone();
-            view! {
-                <For each=move || 0..count() key=|i| *i children=move |index| {
+            (0..count.get())
+                .map(|index| {
                     let id = id.clone();
                     match kind {
-                        NodeType::Question => view! { <AnswerRow id=id index=index node=node ed=ed/> }.into_any(),
-                        NodeType::Capture => view! { <FieldRow id=id index=index node=node ed=ed/> }.into_any(),
-                        NodeType::Decision => view! { <BranchRow id=id index=index node=node ed=ed/> }.into_any(),
+                        NodeType::Question => {
+                            view! { <AnswerRow id=id index=index node=node ed=ed/> }.into_any()
+                        }
+                        NodeType::Capture => {
+                            view! { <FieldRow id=id index=index node=node ed=ed/> }.into_any()
+                        }
+                        NodeType::Decision => {
+                            view! { <BranchRow id=id index=index node=node ed=ed/> }.into_any()
+                        }
                         NodeType::Action | NodeType::End => ().into_any(),
                     }
-                }/>
-            }
+                })
+                .collect_view()
         }
     };
     let specific = match kind {
@@ -832,12 +826,9 @@ fn NodeBody(id: NodeId, kind: NodeType, node: Memo<Option<Node>>, ed: Ed) -> imp
         NodeType::Decision => {
             let field_id = id.clone();
             view! {
-                <label class="field">
-                    <span class="label-text">{i18n.text(Key::ScrDecisionField)}</span>
-                    <input type="text" data-testid="decision-field"
-                        prop:value=move || node.with(|n| match n { Some(Node::Decision { field, .. }) => field.clone(), _ => String::new() })
-                        on:input=move |ev| ed.apply(Edit::SetDecisionField { node: field_id.clone(), field: event_target_value(&ev) })/>
-                </label>
+                <TextInput label=Key::ScrDecisionField testid="decision-field"
+                    value=Signal::derive(move || node.with(|n| match n { Some(Node::Decision { field, .. }) => field.clone(), _ => String::new() }))
+                    set=Callback::new(move |field: String| ed.apply(Edit::SetDecisionField { node: field_id.clone(), field }))/>
                 <fieldset class="scripts-items" data-testid="branches">
                     <legend>{i18n.text(Key::ScrBranches)}</legend>
                     {items}
@@ -849,40 +840,30 @@ fn NodeBody(id: NodeId, kind: NodeType, node: Memo<Option<Node>>, ed: Ed) -> imp
         }
         NodeType::Action => {
             let action_id = id.clone();
-            let current = move || node.with(|n| match n { Some(Node::Action { action, .. }) => Some(*action), _ => None });
+            let current = move || node.with(|n| match n { Some(Node::Action { action, .. }) => model::name_of(action), _ => String::new() });
             view! {
-                <label class="field">
-                    <span class="label-text">{i18n.text(Key::ScrActionKind)}</span>
-                    <select data-testid="node-action" on:change=move |ev| {
-                        if let Some(action) = model::parse_name::<Action>(&event_target_value(&ev)) {
+                <KeySelect label=Key::ScrActionKind testid="node-action" options=options(&ACTIONS, model::name_of, action_key)
+                    current=Signal::derive(current)
+                    pick=Callback::new(move |v: String| {
+                        if let Some(action) = model::parse_name::<Action>(&v) {
                             ed.apply(Edit::SetAction { node: action_id.clone(), action });
                         }
-                    }>
-                        {ACTIONS.into_iter().map(|a| view! {
-                            <option value=model::name_of(&a) prop:selected=move || current() == Some(a)>{move || i18n.t(action_key(a))}</option>
-                        }).collect_view()}
-                    </select>
-                </label>
+                    })/>
                 <NextSelect label=Key::ScrNext current=Signal::derive(next_of) pick=set_next ed=ed testid="node-next"/>
             }
             .into_any()
         }
         NodeType::End => {
             let outcome_id = id.clone();
-            let current = move || node.with(|n| match n { Some(Node::End { outcome, .. }) => Some(*outcome), _ => None });
+            let current = move || node.with(|n| match n { Some(Node::End { outcome, .. }) => model::name_of(outcome), _ => String::new() });
             view! {
-                <label class="field">
-                    <span class="label-text">{i18n.text(Key::ScrOutcome)}</span>
-                    <select data-testid="node-outcome" on:change=move |ev| {
-                        if let Some(outcome) = model::parse_name::<EndOutcome>(&event_target_value(&ev)) {
+                <KeySelect label=Key::ScrOutcome testid="node-outcome" options=options(&OUTCOMES, model::name_of, outcome_key)
+                    current=Signal::derive(current)
+                    pick=Callback::new(move |v: String| {
+                        if let Some(outcome) = model::parse_name::<EndOutcome>(&v) {
                             ed.apply(Edit::SetOutcome { node: outcome_id.clone(), outcome });
                         }
-                    }>
-                        {OUTCOMES.into_iter().map(|o| view! {
-                            <option value=model::name_of(&o) prop:selected=move || current() == Some(o)>{move || i18n.t(outcome_key(o))}</option>
-                        }).collect_view()}
-                    </select>
-                </label>
+                    })/>
             }
             .into_any()
         }
@@ -938,45 +919,26 @@ fn answer_at(node: &Option<Node>, index: usize) -> Option<Answer> {
 #[component]
 fn AnswerRow(id: NodeId, index: usize, node: Memo<Option<Node>>, ed: Ed) -> impl IntoView {
     let i18n = I18n::use_context();
-    let answer = Memo::new(move |_| node.with(|n| answer_at(n, index)));
-    let set = {
-        let id = id.clone();
-        move |part: AnswerPart| {
-            ed.apply(Edit::SetAnswer {
-                node: id.clone(),
-                index,
-                part,
-            });
-        }
+    let answer = move || node.with(|n| answer_at(n, index));
+    let set = move |id: NodeId, part: AnswerPart| {
+        ed.apply(Edit::SetAnswer {
+            node: id,
+            index,
+            part,
+        })
     };
-    let set_label = set.clone();
-    let set_tag = set.clone();
-    let pick = Callback::new(move |next: String| set(AnswerPart::Next(next)));
-    let tag = move || answer.with(|a| a.as_ref().and_then(|a| a.tag));
-    let remove_id = id.clone();
+    let (a, b, c, remove_id) = (id.clone(), id.clone(), id.clone(), id);
     view! {
         <div class="scripts-item" data-testid="answer-row" data-index=index>
-            <label class="field">
-                <span class="label-text">{i18n.text(Key::ScrAnswerLabel)}</span>
-                <input type="text" data-testid="answer-label"
-                    prop:value=move || answer.with(|a| a.as_ref().map(|a| a.label.clone()).unwrap_or_default())
-                    on:input=move |ev| set_label(AnswerPart::Label(event_target_value(&ev)))/>
-            </label>
-            <label class="field">
-                <span class="label-text">{i18n.text(Key::ScrAnswerTag)}</span>
-                <select data-testid="answer-tag" on:change=move |ev| {
-                    let v = event_target_value(&ev);
-                    set_tag(AnswerPart::Tag(model::parse_name::<Tag>(&v)));
-                }>
-                    <option value="" prop:selected=move || tag().is_none()>{move || i18n.t(Key::ScrTagNone)}</option>
-                    {TAGS.into_iter().map(|t| view! {
-                        <option value=model::name_of(&t) prop:selected=move || tag() == Some(t)>{move || i18n.t(tag_key(Some(t)))}</option>
-                    }).collect_view()}
-                </select>
-            </label>
+            <TextInput label=Key::ScrAnswerLabel testid="answer-label"
+                value=Signal::derive(move || answer().map(|a| a.label).unwrap_or_default())
+                set=Callback::new(move |v: String| set(a.clone(), AnswerPart::Label(v)))/>
+            <KeySelect label=Key::ScrAnswerTag testid="answer-tag" options=tag_options()
+                current=Signal::derive(move || answer().and_then(|a| a.tag).map(|t| model::name_of(&t)).unwrap_or_default())
+                pick=Callback::new(move |v: String| set(b.clone(), AnswerPart::Tag(model::parse_name::<Tag>(&v))))/>
             <NextSelect label=Key::ScrNext
-                current=Signal::derive(move || answer.with(|a| a.as_ref().map(|a| a.next.clone()).unwrap_or_default()))
-                pick=pick ed=ed testid="answer-next"/>
+                current=Signal::derive(move || answer().map(|a| a.next).unwrap_or_default())
+                pick=Callback::new(move |v: String| set(c.clone(), AnswerPart::Next(v))) ed=ed testid="answer-next"/>
             <button type="button" class="danger" data-testid="remove-item"
                 on:click=move |_| ed.apply(Edit::RemoveItem { node: remove_id.clone(), index })>{i18n.text(Key::ScrRemove)}</button>
         </div>
@@ -993,58 +955,40 @@ fn field_at(node: &Option<Node>, index: usize) -> Option<Field> {
 #[component]
 fn FieldRow(id: NodeId, index: usize, node: Memo<Option<Node>>, ed: Ed) -> impl IntoView {
     let i18n = I18n::use_context();
-    let field = Memo::new(move |_| node.with(|n| field_at(n, index)));
-    let set = {
-        let id = id.clone();
-        move |part: FieldPart| {
-            ed.apply(Edit::SetField {
-                node: id.clone(),
-                index,
-                part,
-            });
-        }
+    let field = move || node.with(|n| field_at(n, index));
+    let kind = move || field().and_then(|f| f.kind);
+    let set = move |id: NodeId, part: FieldPart| {
+        ed.apply(Edit::SetField {
+            node: id,
+            index,
+            part,
+        })
     };
-    let (set_key, set_label, set_kind, set_choices) = (set.clone(), set.clone(), set.clone(), set);
-    let kind = move || field.with(|f| f.as_ref().and_then(|f| f.kind.clone()));
-    let kind_name = move || kind().as_ref().map(KindName::of);
-    let remove_id = id.clone();
+    let (a, b, c, d, remove_id) = (id.clone(), id.clone(), id.clone(), id.clone(), id);
     view! {
         <div class="scripts-item" data-testid="field-row" data-index=index>
-            <label class="field">
-                <span class="label-text">{i18n.text(Key::ScrFieldKey)}</span>
-                <input type="text" data-testid="field-key"
-                    prop:value=move || field.with(|f| f.as_ref().map(|f| f.key.clone()).unwrap_or_default())
-                    on:input=move |ev| set_key(FieldPart::Key(event_target_value(&ev)))/>
-            </label>
-            <label class="field">
-                <span class="label-text">{i18n.text(Key::ScrFieldLabel)}</span>
-                <input type="text" data-testid="field-label"
-                    prop:value=move || field.with(|f| f.as_ref().map(|f| f.label.clone()).unwrap_or_default())
-                    on:input=move |ev| set_label(FieldPart::Label(event_target_value(&ev)))/>
-            </label>
-            <label class="field">
-                <span class="label-text">{i18n.text(Key::ScrFieldKind)}</span>
-                <select data-testid="field-kind" on:change=move |ev| {
-                    let v = event_target_value(&ev);
+            <TextInput label=Key::ScrFieldKey testid="field-key"
+                value=Signal::derive(move || field().map(|f| f.key).unwrap_or_default())
+                set=Callback::new(move |v: String| set(a.clone(), FieldPart::Key(v)))/>
+            <TextInput label=Key::ScrFieldLabel testid="field-label"
+                value=Signal::derive(move || field().map(|f| f.label).unwrap_or_default())
+                set=Callback::new(move |v: String| set(b.clone(), FieldPart::Label(v)))/>
+            <KeySelect label=Key::ScrFieldKind testid="field-kind" options=kind_options()
+                current=Signal::derive(move || kind().map(|k| KindName::of(&k).as_str().to_owned()).unwrap_or_default())
+                pick=Callback::new(move |v: String| {
                     let before = kind();
-                    set_kind(FieldPart::Kind(KindName::parse(&v).map(|k| k.to_kind(before.as_ref()))));
-                }>
-                    <option value="" prop:selected=move || kind_name().is_none()>{move || i18n.t(kind_key(None))}</option>
-                    {KindName::ALL.into_iter().map(|k| view! {
-                        <option value=k.as_str() prop:selected=move || kind_name() == Some(k)>{move || i18n.t(kind_key(Some(k)))}</option>
-                    }).collect_view()}
-                </select>
-            </label>
+                    set(c.clone(), FieldPart::Kind(KindName::parse(&v).map(|k| k.to_kind(before.as_ref()))));
+                })/>
             <button type="button" class="danger" data-testid="remove-item"
                 on:click=move |_| ed.apply(Edit::RemoveItem { node: remove_id.clone(), index })>{i18n.text(Key::ScrRemove)}</button>
             {move || match kind() {
                 Some(FieldKind::Choice(options)) => {
-                    let set_choices = set_choices.clone();
+                    let d = d.clone();
                     Some(view! {
                         <label class="field scripts-choices">
-                            <span class="label-text">{i18n.t(Key::ScrFieldChoices)}</span>
+                            <span class="label-text">{i18n.text(Key::ScrFieldChoices)}</span>
                             <input type="text" data-testid="field-choices" value=options.join(", ")
-                                on:change=move |ev| set_choices(FieldPart::Kind(Some(FieldKind::Choice(model::parse_choices(&event_target_value(&ev))))))/>
+                                on:change=move |ev| set(d.clone(), FieldPart::Kind(Some(FieldKind::Choice(model::parse_choices(&event_target_value(&ev))))))/>
                         </label>
                     })
                 }
@@ -1064,47 +1008,98 @@ fn branch_at(node: &Option<Node>, index: usize) -> Option<Branch> {
 #[component]
 fn BranchRow(id: NodeId, index: usize, node: Memo<Option<Node>>, ed: Ed) -> impl IntoView {
     let i18n = I18n::use_context();
-    let branch = Memo::new(move |_| node.with(|n| branch_at(n, index)));
-    let set = {
-        let id = id.clone();
-        move |part: BranchPart| {
-            ed.apply(Edit::SetBranch {
-                node: id.clone(),
-                index,
-                part,
-            });
-        }
+    let branch = move || node.with(|n| branch_at(n, index));
+    let set = move |id: NodeId, part: BranchPart| {
+        ed.apply(Edit::SetBranch {
+            node: id,
+            index,
+            part,
+        })
     };
-    let (set_compare, set_value) = (set.clone(), set.clone());
-    let pick = Callback::new(move |next: String| set(BranchPart::Next(next)));
-    let compare = move || branch.with(|b| b.as_ref().map(|b| b.compare));
-    let remove_id = id.clone();
+    let (a, b, c, remove_id) = (id.clone(), id.clone(), id.clone(), id);
     view! {
         <div class="scripts-item" data-testid="branch-row" data-index=index>
-            <label class="field">
-                <span class="label-text">{i18n.text(Key::ScrCompare)}</span>
-                <select data-testid="branch-compare" on:change=move |ev| {
-                    if let Some(c) = model::parse_name::<Compare>(&event_target_value(&ev)) {
-                        set_compare(BranchPart::Compare(c));
+            <KeySelect label=Key::ScrCompare testid="branch-compare" options=options(&COMPARES, model::name_of, compare_key)
+                current=Signal::derive(move || branch().map(|b| model::name_of(&b.compare)).unwrap_or_default())
+                pick=Callback::new(move |v: String| {
+                    if let Some(c) = model::parse_name::<Compare>(&v) {
+                        set(a.clone(), BranchPart::Compare(c));
                     }
-                }>
-                    {COMPARES.into_iter().map(|c| view! {
-                        <option value=model::name_of(&c) prop:selected=move || compare() == Some(c)>{move || i18n.t(compare_key(c))}</option>
-                    }).collect_view()}
-                </select>
-            </label>
-            <label class="field">
-                <span class="label-text">{i18n.text(Key::ScrValue)}</span>
-                <input type="text" data-testid="branch-value"
-                    prop:value=move || branch.with(|b| b.as_ref().map(|b| b.value.clone()).unwrap_or_default())
-                    on:input=move |ev| set_value(BranchPart::Value(event_target_value(&ev)))/>
-            </label>
+                })/>
+            <TextInput label=Key::ScrValue testid="branch-value"
+                value=Signal::derive(move || branch().map(|b| b.value).unwrap_or_default())
+                set=Callback::new(move |v: String| set(b.clone(), BranchPart::Value(v)))/>
             <NextSelect label=Key::ScrNext
-                current=Signal::derive(move || branch.with(|b| b.as_ref().map(|b| b.next.clone()).unwrap_or_default()))
-                pick=pick ed=ed testid="branch-next"/>
+                current=Signal::derive(move || branch().map(|b| b.next).unwrap_or_default())
+                pick=Callback::new(move |v: String| set(c.clone(), BranchPart::Next(v))) ed=ed testid="branch-next"/>
             <button type="button" class="danger" data-testid="remove-item"
                 on:click=move |_| ed.apply(Edit::RemoveItem { node: remove_id.clone(), index })>{i18n.text(Key::ScrRemove)}</button>
         </div>
+    }
+}
+
+/// A text field that edits as one types.
+#[component]
+fn TextInput(
+    label: Key,
+    testid: &'static str,
+    value: Signal<String>,
+    set: Callback<String>,
+) -> impl IntoView {
+    let i18n = I18n::use_context();
+    view! {
+        <label class="field">
+            <span class="label-text">{i18n.text(label)}</span>
+            <input type="text" data-testid=testid prop:value=value on:input=move |ev| set.run(event_target_value(&ev))/>
+        </label>
+    }
+}
+
+/// The options of a select: value and label.
+fn options<T: Copy>(all: &[T], value: fn(&T) -> String, key: fn(T) -> Key) -> Vec<(String, Key)> {
+    all.iter().map(|t| (value(t), key(*t))).collect()
+}
+
+fn type_options() -> Vec<(String, Key)> {
+    options(&NodeType::ALL, |t| t.as_str().to_owned(), type_key)
+}
+
+fn tag_options() -> Vec<(String, Key)> {
+    let mut o = vec![(String::new(), Key::ScrTagNone)];
+    o.extend(options(&TAGS, model::name_of, |t| tag_key(Some(t))));
+    o
+}
+
+fn kind_options() -> Vec<(String, Key)> {
+    let mut o = vec![(String::new(), kind_key(None))];
+    o.extend(options(
+        &KindName::ALL,
+        |k| k.as_str().to_owned(),
+        |k| kind_key(Some(k)),
+    ));
+    o
+}
+
+/// A select of one of the graph's enums (by value), labelled in the person's language.
+#[component]
+fn KeySelect(
+    label: Key,
+    testid: &'static str,
+    options: Vec<(String, Key)>,
+    current: Signal<String>,
+    pick: Callback<String>,
+) -> impl IntoView {
+    let i18n = I18n::use_context();
+    view! {
+        <label class="field">
+            <span class="label-text">{i18n.text(label)}</span>
+            <select data-testid=testid on:change=move |ev| pick.run(event_target_value(&ev))>
+                {options.into_iter().map(|(value, key)| {
+                    let v = value.clone();
+                    view! { <option value=value prop:selected=move || current.with(|c| *c == v)>{i18n.text(key)}</option> }
+                }).collect_view()}
+            </select>
+        </label>
     }
 }
 
@@ -1125,15 +1120,14 @@ fn Preview(
     let (agent_name, store_name) = agent
         .map(|a| (a.display_name, a.store_name))
         .unwrap_or_default();
-    let samples = Memo::new(move |_| {
-        let lang = script.with(|s| s.as_ref().map(|s| s.lang.clone()).unwrap_or_default());
-        model::sample_values(
-            &lang,
-            &agent_name,
-            &store_name,
-            &local_now().0.plus(-1).to_string(),
-        )
-    });
+    // The script's language is the editor's for its whole life: computed once.
+    let lang = script.with_untracked(|s| s.as_ref().map(|s| s.lang.clone()).unwrap_or_default());
+    let samples = StoredValue::new(model::sample_values(
+        &lang,
+        &agent_name,
+        &store_name,
+        &local_now().0.plus(-1).to_string(),
+    ));
     let step = move |f: &dyn Fn(&mut Run, &Graph) -> Result<(), RunError>| {
         let Some(graph) = ed.working.get_untracked() else {
             return;
@@ -1169,7 +1163,7 @@ fn Preview(
     let current = move || {
         let lang = i18n.lang();
         let r = run.get()?;
-        let mut values = samples.get();
+        let mut values = samples.get_value();
         values.extend(r.values.clone());
         let say = move |text: &str| fill(text, &values);
         let node = ed
