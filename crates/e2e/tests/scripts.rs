@@ -37,6 +37,25 @@ async fn choose(desk: &Tablet, selector: &str, value: &str) {
     .expect("chosen");
 }
 
+/// Clicks the element matching `selector` with the pointer, brought to the middle of the
+/// screen first: the editor's Save / Publish bar stays at the bottom of the screen and the
+/// app's top bar at the top, and a click must not land on either.
+async fn press(desk: &Tablet, selector: &str) {
+    desk.wait_until(
+        &format!("!!document.querySelector({})", js(selector)),
+        selector,
+    )
+    .await
+    .expect("the element");
+    desk.eval::<bool>(&format!(
+        "(() => {{ document.querySelector({}).scrollIntoView({{block: 'center'}}); return true; }})()",
+        js(selector)
+    ))
+    .await
+    .expect("scrolled");
+    desk.click(selector).await.expect("clicked");
+}
+
 async fn publish_disabled(desk: &Tablet) -> bool {
     desk.eval("document.querySelector('[data-testid=publish]').disabled")
         .await
@@ -81,9 +100,7 @@ async fn scripts_supervisor_edits_validates_and_publishes() {
             .contains("维修保养后回访"),
         "the purpose by its name"
     );
-    desk.click(&format!("{row} [data-testid=script-edit]"))
-        .await
-        .expect("edit");
+    press(&desk, &format!("{row} [data-testid=script-edit]")).await;
     desk.wait_until(
         &format!(
             "!!document.querySelector({})",
@@ -119,9 +136,7 @@ async fn scripts_supervisor_edits_validates_and_publishes() {
     .expect("unsaved");
 
     // Break it: delete the node the "has a suggestion" answer leads to.
-    desk.click(&card("suggestion", "[data-testid=node-delete]"))
-        .await
-        .expect("delete");
+    press(&desk, &card("suggestion", "[data-testid=node-delete]")).await;
     desk.wait_until(
         &format!(
             "document.querySelector({})?.innerText.includes('指向不存在的节点')",
@@ -170,9 +185,7 @@ async fn scripts_supervisor_edits_validates_and_publishes() {
     .expect("fixed");
 
     // Preview the draft with the sample customer: the opening names him and the supervisor.
-    desk.click("[data-testid=preview-start]")
-        .await
-        .expect("preview");
+    press(&desk, "[data-testid=preview-start]").await;
     let opening = desk
         .text_of("[data-testid=preview-text]")
         .await
@@ -182,18 +195,14 @@ async fn scripts_supervisor_edits_validates_and_publishes() {
         "placeholders filled: {opening}"
     );
     // The first answer each time: "it is him", then "now is fine".
-    desk.click("[data-testid=preview-answer]")
-        .await
-        .expect("it is him");
+    press(&desk, "[data-testid=preview-answer]").await;
     desk.wait_until(
         "document.querySelector('[data-testid=preview-at]')?.innerText === 'convenient'",
         "the second question",
     )
     .await
     .expect("moved on");
-    desk.click("[data-testid=preview-answer]")
-        .await
-        .expect("now is fine");
+    press(&desk, "[data-testid=preview-answer]").await;
     desk.wait_until(
         "document.querySelector('[data-testid=preview-text]')?.innerText.includes('还满意吗')",
         "the reworded body question",
@@ -202,7 +211,7 @@ async fn scripts_supervisor_edits_validates_and_publishes() {
     .expect("the draft's text in the preview");
 
     // Publish: version 2, listed at once (a local write) and on the server after the sync.
-    desk.click("[data-testid=publish]").await.expect("publish");
+    press(&desk, "[data-testid=publish]").await;
     desk.wait_until(
         "[...document.querySelectorAll('[data-testid=version-row]')].map(r => r.dataset.version).join() === '2,1'",
         "versions 2 and 1, newest first",
@@ -296,4 +305,150 @@ async fn scripts_supervisor_edits_validates_and_publishes() {
     desk.readme_screenshot("scripts-editor.png")
         .await
         .expect("screenshot");
+}
+
+/// The rest of the editor: the preview walks every kind of step (a capture refusing an empty
+/// value, an action confirmed, the end and a step back) on the English maintenance-reminder
+/// script; a new node says what it still needs on its card; a rename to a taken id is refused
+/// in place; a node changes type; and the editor speaks English when the supervisor does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scripts_editor_previews_every_step_and_edits_nodes() {
+    let app = TestApp::start().await.expect("server starts");
+    let browser = TestBrowser::launch().await.expect("Chromium");
+    let desk = browser.open(&app.url()).await.expect("supervisor's screen");
+    desk.wait_for_text("登录").await.expect("sign-in page");
+    desk.sign_in("supervisor", "demo").await.expect("sign in");
+    desk.wait_sync("s.runs > 0 && s.pending === 0", "the first sync")
+        .await
+        .expect("first sync");
+    desk.navigate("/scripts").await.expect("scripts page");
+    let row = "[data-testid=script-row][data-purpose=maintenance_reminder][data-lang=en]";
+    press(&desk, &format!("{row} [data-testid=script-edit]")).await;
+    let at = |node: &str| {
+        format!("document.querySelector('[data-testid=preview-at]')?.innerText === '{node}'")
+    };
+
+    // Preview: "yes, speaking", "not now", the agreed time, the reschedule, the end.
+    press(&desk, "[data-testid=preview-start]").await;
+    let opening = desk
+        .text_of("[data-testid=preview-text]")
+        .await
+        .expect("opening");
+    assert!(
+        opening.contains("Mr Wang Jianguo") && opening.contains("陈静"),
+        "English sample customer, the supervisor as the agent: {opening}"
+    );
+    press(&desk, "[data-testid=preview-answer]").await;
+    desk.wait_until(&at("convenient"), "the second question")
+        .await
+        .expect("convenient");
+    press(&desk, "[data-testid=preview-answer]:nth-child(2)").await;
+    desk.wait_until(&at("agree_time"), "the capture")
+        .await
+        .expect("capture");
+    press(&desk, "[data-testid=preview-continue]").await;
+    assert!(
+        desk.text_of("[data-testid=preview-error]")
+            .await
+            .expect("refused")
+            .contains("Agreed time"),
+        "an empty time is refused, naming the field"
+    );
+    desk.set_value("[data-testid=preview-input]", "2030-01-02T10:30")
+        .await
+        .expect("a time");
+    press(&desk, "[data-testid=preview-continue]").await;
+    desk.wait_until(&at("reschedule"), "the action")
+        .await
+        .expect("action");
+    press(&desk, "[data-testid=preview-confirm]").await;
+    desk.wait_until(
+        "document.querySelector('[data-testid=preview-ended]')?.dataset.outcome === 'rescheduled'",
+        "the end, rescheduled",
+    )
+    .await
+    .expect("ended");
+    press(&desk, "[data-testid=preview-back]").await;
+    desk.wait_until(&at("reschedule"), "one step back")
+        .await
+        .expect("back");
+
+    // A new node says what it still needs, on its own card.
+    press(&desk, "[data-testid=add-node]").await;
+    let problems = desk
+        .text_of(&card("question_1", "[data-testid=node-problems]"))
+        .await
+        .expect("the new node's problems");
+    for want in ["还没有选择下一步", "从起点无法到达这个节点", "没有话术内容"]
+    {
+        assert!(problems.contains(want), "{want:?} in {problems:?}");
+    }
+    assert!(publish_disabled(&desk).await);
+
+    // Renamed; a rename to a taken id is refused on the card and the field shows the id.
+    let rename = |from: &str, to: &str| {
+        format!(
+            "(() => {{ const i = document.querySelector('[data-node={from}] [data-testid=node-id]'); \
+               i.value = '{to}'; i.dispatchEvent(new Event('change', {{bubbles: true}})); return true; }})()"
+        )
+    };
+    desk.eval::<bool>(&rename("question_1", "ask_more"))
+        .await
+        .expect("rename");
+    desk.wait_until(
+        "!!document.querySelector('[data-testid=node-card][data-node=ask_more]')",
+        "the renamed card",
+    )
+    .await
+    .expect("renamed");
+    desk.eval::<bool>(&rename("ask_more", "body"))
+        .await
+        .expect("rename to a taken id");
+    assert!(
+        desk.text_of(&card("ask_more", "[data-testid=edit-error]"))
+            .await
+            .expect("refused")
+            .contains("已有同名节点")
+    );
+    assert_eq!(
+        desk.eval::<String>(
+            "document.querySelector('[data-node=ask_more] [data-testid=node-id]').value"
+        )
+        .await
+        .expect("the id field"),
+        "ask_more"
+    );
+
+    // A capture with a choice field, and the editor in English.
+    choose(
+        &desk,
+        &card("ask_more", "[data-testid=node-type]"),
+        "capture",
+    )
+    .await;
+    choose(
+        &desk,
+        &card("ask_more", "[data-testid=field-kind]"),
+        "choice",
+    )
+    .await;
+    desk.wait_until(
+        &format!(
+            "!!document.querySelector({})",
+            js(&card("ask_more", "[data-testid=field-choices]"))
+        ),
+        "the choices field",
+    )
+    .await
+    .expect("choices");
+    desk.select("语言", "en").await.expect("English");
+    desk.wait_until(
+        &format!(
+            "document.querySelector({})?.innerText.includes('The next step is not chosen yet')",
+            js(&card("ask_more", "[data-testid=node-problems]"))
+        ),
+        "the problems in English",
+    )
+    .await
+    .expect("English");
 }
