@@ -356,6 +356,7 @@ pub fn record_writes(
     lapsing: bool,
     booking: Option<&Booking>,
     today: Day,
+    extra: Vec<(String, Value)>,
 ) -> Result<Vec<Write>, RecordError> {
     let (satisfaction, action) = form.check(lapsing)?;
     let mut writes = Vec::new();
@@ -382,6 +383,8 @@ pub fn record_writes(
     if lapsing && let Some(r) = &form.lapse_reason {
         record.insert(fields::LAPSE_REASON.to_owned(), json!(r));
     }
+    // The script run: the exact version and the path taken.
+    record.extend(extra);
     if action == NextAction::Appointment {
         let booking = booking.ok_or(RecordError::BookingMissing)?;
         let (day, slot) = booking.check(today)?;
@@ -664,7 +667,15 @@ mod tests {
             ..RecordForm::default()
         };
         assert_eq!(
-            record_writes(&agent(), &task("in_progress"), &form, false, None, today),
+            record_writes(
+                &agent(),
+                &task("in_progress"),
+                &form,
+                false,
+                None,
+                today,
+                Vec::new()
+            ),
             Err(RecordError::BookingMissing)
         );
         let mut booking = Booking {
@@ -679,7 +690,8 @@ mod tests {
                 &form,
                 false,
                 Some(&booking),
-                today
+                today,
+                Vec::new()
             ),
             Err(RecordError::Booking(BookingError::PastDay))
         );
@@ -691,6 +703,7 @@ mod tests {
             false,
             Some(&booking),
             today,
+            vec![("script_version_no".to_owned(), json!(2))],
         )
         .expect("valid");
         let kinds: Vec<RecordKind> = writes.iter().map(|w| w.kind).collect();
@@ -708,6 +721,10 @@ mod tests {
         };
         assert_eq!(f["day"], json!("2026-12-02"));
         assert_eq!(f["slot"], json!("09:00-10:00"));
+        let Op::AppendEvent { fields: r, .. } = &writes[0].op else {
+            panic!("the record");
+        };
+        assert_eq!(r["script_version_no"], json!(2), "the script run is kept");
         assert_eq!(
             record_writes(
                 &agent(),
@@ -715,7 +732,8 @@ mod tests {
                 &form,
                 true,
                 Some(&booking),
-                today
+                today,
+                Vec::new()
             ),
             Err(RecordError::Form(FormError::LapseReasonRequired))
         );

@@ -8,7 +8,7 @@ pub mod directory;
 pub mod i18n;
 pub mod model;
 pub mod routes;
-pub mod scripts_model;
+pub mod script_run;
 pub mod session;
 pub mod storage;
 pub mod sync;

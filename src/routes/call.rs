@@ -12,12 +12,14 @@ use crate::calls::{
 use crate::i18n::format::{date_time, days_left};
 use crate::i18n::{I18n, Key};
 use crate::model::CustomerFile;
+use crate::routes::script_panel::{ScriptEnd, ScriptPanel, clear_run, load_run, store_name};
 use crate::routes::section::SectionPage;
 use crate::routes::today::local_now;
+use crate::script_run::{SavedRun, Version, placeholders, record_fields, said, satisfaction_of};
+use crate::storage::local;
 use crate::sync::Sync;
 use crate::sync::engine::now_ms;
 use crate::unsaved::use_unsaved_guard;
-use gloo_storage::{LocalStorage, Storage};
 use huifang_core::care::calls::{
     CallRules, FormError, LAPSE_REASONS, Next, NextAction, Outcome, RecordForm, Satisfaction,
 };
@@ -40,13 +42,17 @@ struct PendingCall {
 }
 
 fn pending_key(me: &UserId) -> String {
-    format!("huifang-call-{}", me.0)
+    local::keys::call(&me.0)
 }
 
 fn load_pending(me: &UserId, task: RecordId) -> Option<PendingCall> {
-    LocalStorage::get::<PendingCall>(pending_key(me))
-        .ok()
-        .filter(|p| p.task == task)
+    match local::read::<PendingCall>(&pending_key(me)) {
+        Ok(p) => p.filter(|p| p.task == task),
+        Err(e) => {
+            leptos::logging::warn!("the dialled call's start is unreadable: {e}");
+            None
+        }
+    }
 }
 
 /// Hourly visit slots offered when booking.
@@ -150,8 +156,11 @@ pub fn CallPage(role: Role, me: UserId) -> impl IntoView {
             .and_then(|s| uuid::Uuid::parse_str(&s).ok())
             .map(RecordId)
     };
+    let lang = i18n.lang().tag();
+    let me_read = me.clone();
     let data = sync.resource(move |engine| {
         let id = id();
+        let me = me_read.clone();
         async move {
             let Some(id) = id else { return Ok(None) };
             let records = engine.records().await?;
@@ -164,7 +173,16 @@ pub fn CallPage(role: Role, me: UserId) -> impl IntoView {
             };
             let file = CustomerFile::of(&records, task.customer, local_now().0);
             let attempts = Attempt::of_task(&records, id);
-            Ok(file.map(|f| (task, f, attempts)))
+            // A run begun keeps its version; otherwise the newest published one.
+            let version = match load_run(&me, id) {
+                Some(saved) => Version::by_id(&records, saved.version),
+                None => None,
+            }
+            .or_else(|| {
+                task.purpose
+                    .and_then(|p| Version::current(&records, p.as_str(), lang))
+            });
+            Ok(file.map(|f| ((task, f, attempts), version)))
         }
     });
     let shape = Memo::new(move |_| match data.get() {
@@ -174,7 +192,11 @@ pub fn CallPage(role: Role, me: UserId) -> impl IntoView {
         Some(Some(Ok(Some(_)))) => Shape::Present,
     });
     let current: Memo<Option<CallData>> = Memo::new(move |_| match data.get() {
-        Some(Some(Ok(Some(d)))) => Some(d),
+        Some(Some(Ok(Some((d, _))))) => Some(d),
+        _ => None,
+    });
+    let version: Memo<Option<Version>> = Memo::new(move |_| match data.get() {
+        Some(Some(Ok(Some((_, v))))) => v,
         _ => None,
     });
     view! {
@@ -189,7 +211,7 @@ pub fn CallPage(role: Role, me: UserId) -> impl IntoView {
                     view! { <p data-testid="task-missing">{i18n.text(Key::CallMissing)}</p> }
                         .into_any()
                 }
-                Shape::Present => view! { <CallView data=current me=me.clone()/> }.into_any(),
+                Shape::Present => view! { <CallView data=current version=version me=me.clone()/> }.into_any(),
             }}
         </section>
     }
@@ -197,7 +219,11 @@ pub fn CallPage(role: Role, me: UserId) -> impl IntoView {
 }
 
 #[component]
-fn CallView(data: Memo<Option<CallData>>, me: UserId) -> impl IntoView {
+fn CallView(
+    data: Memo<Option<CallData>>,
+    version: Memo<Option<Version>>,
+    me: UserId,
+) -> impl IntoView {
     let i18n = I18n::use_context();
     let read =
         move |f: &dyn Fn(&CallData) -> String| data.with(|d| d.as_ref().map(f).unwrap_or_default());
@@ -245,14 +271,35 @@ fn CallView(data: Memo<Option<CallData>>, me: UserId) -> impl IntoView {
         })
     };
     let customer_link = move || read(&|(t, _, _)| format!("/customers/{}", t.customer));
+    let people = crate::directory::People::use_context();
+    let me_panel = me.clone();
+    let task_id = data.with_untracked(|d| d.as_ref().map(|(t, _, _)| t.id));
+    let run = RwSignal::new(task_id.and_then(|t| load_run(&me, t)));
+    let end = RwSignal::new(None::<(Outcome, Option<String>)>);
+    let complaint = RwSignal::new(None::<RecordId>);
     view! {
         <h1 data-testid="customer-name">
             <A href=customer_link>{move || read(&|(_, f, _)| f.customer.name.clone())}</A>
         </h1>
         {header}
+        {move || {
+            let open = phase.get() != Phase::Done;
+            let v = version.get();
+            let d = data.get_untracked();
+            match (open, v, d) {
+                (true, Some(v), Some((task, file, _))) => {
+                    let values = placeholders(&file, &task, &people.name(&me_panel), &store_name(), "");
+                    view! {
+                        <ScriptPanel task=task file=file version=v values=values run=run end=end
+                            complaint=complaint me=me_panel.clone()/>
+                    }.into_any()
+                }
+                _ => ().into_any(),
+            }
+        }}
         {move || match phase.get() {
-            Phase::Call => view! { <CallStep data=data me=me.clone()/> }.into_any(),
-            Phase::Record => view! { <RecordStep data=data/> }.into_any(),
+            Phase::Call => view! { <CallStep data=data me=me.clone() run=run end=end/> }.into_any(),
+            Phase::Record => view! { <RecordStep data=data me=me.clone() run=run complaint=complaint/> }.into_any(),
             Phase::Done => {
                 let status = read(&|(t, _, _)| t.status.clone());
                 view! {
@@ -292,7 +339,12 @@ fn CallView(data: Memo<Option<CallData>>, me: UserId) -> impl IntoView {
 
 /// Dial, then log how the call ended.
 #[component]
-fn CallStep(data: Memo<Option<CallData>>, me: UserId) -> impl IntoView {
+fn CallStep(
+    data: Memo<Option<CallData>>,
+    me: UserId,
+    run: RwSignal<Option<SavedRun>>,
+    end: RwSignal<ScriptEnd>,
+) -> impl IntoView {
     let i18n = I18n::use_context();
     let Some((task, file, _)) = data.get_untracked() else {
         return ().into_any();
@@ -317,6 +369,16 @@ fn CallStep(data: Memo<Option<CallData>>, me: UserId) -> impl IntoView {
     let result = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     use_unsaved_guard(move || logging.get() && outcome.get().is_some());
+    // The script's end fills the outcome form: the outcome, and the time agreed.
+    Effect::new(move |_| {
+        if let Some((o, agreed_at)) = end.get() {
+            logging.set(true);
+            outcome.set(Some(o));
+            if let Some(a) = agreed_at {
+                agreed.set(a);
+            }
+        }
+    });
 
     let quiet = needs_reason(&QuietHours::default(), &file.quiet_windows(), local_now().1);
     let blocked = task
@@ -338,7 +400,7 @@ fn CallStep(data: Memo<Option<CallData>>, me: UserId) -> impl IntoView {
             started_at: now_ms(),
             quiet_reason: Some(quiet_reason.get_untracked()).filter(|r| !r.trim().is_empty()),
         };
-        if let Err(e) = LocalStorage::set(pending_key(&me_key), &call) {
+        if let Err(e) = local::write(&pending_key(&me_key), &call) {
             leptos::logging::warn!("could not keep the call's start time: {e}");
         }
         pending.set(Some(call));
@@ -397,13 +459,20 @@ fn CallStep(data: Memo<Option<CallData>>, me: UserId) -> impl IntoView {
         spawn_local(async move {
             match engine.write_all(writes).await {
                 Ok(_) => {
-                    LocalStorage::delete(pending_key(&me));
+                    local::remove(&pending_key(&me));
                     pending.set(None);
+                    // A call that did not reach the record ends its script run: the next
+                    // call starts on the newest version.
+                    if !matches!(next, Next::Record) {
+                        clear_run(&me);
+                        run.set(None);
+                        end.set(None);
+                    }
                     logging.set(false);
                     outcome.set(None);
                     agreed.set(String::new());
                     error.set(None);
-                    let lang = I18n::use_context().lang();
+                    let lang = i18n.lang();
                     result.set(Some(match next {
                         Next::RetryAt(at) => {
                             format!("{} {}", lang.t(Key::CallRetryAt), date_time(lang, at))
@@ -489,17 +558,26 @@ fn CallStep(data: Memo<Option<CallData>>, me: UserId) -> impl IntoView {
 
 /// The callback record form (回访记录表).
 #[component]
-fn RecordStep(data: Memo<Option<CallData>>) -> impl IntoView {
+fn RecordStep(
+    data: Memo<Option<CallData>>,
+    me: UserId,
+    run: RwSignal<Option<SavedRun>>,
+    complaint: RwSignal<Option<RecordId>>,
+) -> impl IntoView {
     let i18n = I18n::use_context();
     let lapsing = data.with_untracked(|d| {
         d.as_ref().is_some_and(|(t, f, _)| {
             f.is_lapsing() || t.purpose == Some(huifang_core::care::rules::Purpose::Recovery)
         })
     });
-    let satisfaction = RwSignal::new(None::<Satisfaction>);
-    let suggestions = RwSignal::new(String::new());
-    let complaint = RwSignal::new(false);
-    let action = RwSignal::new(None::<NextAction>);
+    // What the script already captured fills the form.
+    let from_run = run.get_untracked();
+    let satisfaction = RwSignal::new(from_run.as_ref().and_then(|s| satisfaction_of(&s.run)));
+    let suggestions = RwSignal::new(from_run.as_ref().map(|s| said(&s.run)).unwrap_or_default());
+    let opened = complaint.get_untracked().is_some();
+    let complaint_flag = RwSignal::new(opened);
+    let action = RwSignal::new(opened.then_some(NextAction::Complaint));
+    let complaint = complaint_flag;
     let notes = RwSignal::new(String::new());
     let lapse = RwSignal::new(None::<String>);
     let day = RwSignal::new(String::new());
@@ -510,6 +588,7 @@ fn RecordStep(data: Memo<Option<CallData>>) -> impl IntoView {
     use_unsaved_guard(move || {
         satisfaction.get().is_some() || !suggestions.get().is_empty() || !notes.get().is_empty()
     });
+    let me = StoredValue::new(me);
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some((task, _, _)) = data.get_untracked() else {
@@ -531,6 +610,10 @@ fn RecordStep(data: Memo<Option<CallData>>) -> impl IntoView {
             slot: slot.get_untracked(),
             advisor: advisor.get_untracked(),
         };
+        let extra = run
+            .get_untracked()
+            .map(|s| record_fields(&s))
+            .unwrap_or_default();
         let writes = match record_writes(
             engine.user(),
             &task,
@@ -538,6 +621,7 @@ fn RecordStep(data: Memo<Option<CallData>>) -> impl IntoView {
             lapsing,
             Some(&booking),
             local_now().0,
+            extra,
         ) {
             Ok(w) => w,
             Err(e) => {
@@ -550,6 +634,8 @@ fn RecordStep(data: Memo<Option<CallData>>) -> impl IntoView {
             match engine.write_all(writes).await {
                 // The page moves on by itself: the task is now completed.
                 Ok(_) => {
+                    clear_run(&me.get_value());
+                    run.set(None);
                     satisfaction.set(None);
                     suggestions.set(String::new());
                     notes.set(String::new());

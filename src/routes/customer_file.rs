@@ -51,6 +51,7 @@ fn save_field(
     let Some(engine) = Sync::use_context().and_then(|s| s.engine()) else {
         return;
     };
+    let i18n = I18n::use_context();
     spawn_local(async move {
         let op = Op::SetFields {
             writes: vec![FieldWrite {
@@ -66,7 +67,7 @@ fn save_field(
             }
             Err(e) => {
                 leptos::logging::warn!("saving {field} failed: {e}");
-                error.set(Some(I18n::use_context().t(e.key()).to_owned()));
+                error.set(Some(i18n.t(e.key()).to_owned()));
             }
         }
     });

@@ -7,6 +7,14 @@ use serde::{Serialize, de::DeserializeOwned};
 pub mod keys {
     pub const LANG: &str = "huifang.lang";
     pub const USER: &str = "huifang.user";
+    /// A call dialled from the app, until its outcome is saved (per user).
+    pub fn call(user: &str) -> String {
+        format!("huifang.call.{user}")
+    }
+    /// A call script run in progress, until the call's record is saved (per user).
+    pub fn script_run(user: &str) -> String {
+        format!("huifang.script-run.{user}")
+    }
 }
 
 /// Reads a setting. A missing key is `Ok(None)`; an unreadable one is an error the caller

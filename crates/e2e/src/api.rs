@@ -78,6 +78,12 @@ impl ApiClient {
     /// Deletes a record as this user (a one-mutation push from a fresh client); errors
     /// unless the server applied it.
     pub async fn delete(&self, kind: RecordKind, record_id: RecordId) -> Result<()> {
+        self.apply(vec![(kind, record_id, Op::Delete)]).await
+    }
+
+    /// Applies `changes` as one push from a fresh client, as a tablet would; errors unless
+    /// the server applied every one.
+    pub async fn apply(&self, changes: Vec<(RecordKind, RecordId, Op)>) -> Result<()> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
@@ -87,31 +93,45 @@ impl ApiClient {
         let mut random = [0u8; 10];
         random[3..].copy_from_slice(&(now.as_nanos() as u64).to_be_bytes()[1..]);
         let client_id = ClientId::new_v7(ms, random);
-        let mutation = Mutation {
-            mutation_id: MutationId::new_v7(ms, [1; 10]),
-            client_id,
-            client_seq: 1,
-            hlc: Hlc {
-                wall_ms: ms as i64,
-                counter: 0,
-                node: client_id,
-            },
-            user: self.me.id.clone(),
-            kind,
-            record_id,
-            op: Op::Delete,
-        };
+        let mutations = changes
+            .into_iter()
+            .enumerate()
+            .map(|(i, (kind, record_id, op))| {
+                let seq = i as u64 + 1;
+                Mutation {
+                    mutation_id: {
+                        let mut bits = random;
+                        bits[1] = seq as u8;
+                        bits[2] = (seq >> 8) as u8 & 0x3f;
+                        MutationId::new_v7(ms, bits)
+                    },
+                    client_id,
+                    client_seq: seq,
+                    hlc: Hlc {
+                        wall_ms: ms as i64,
+                        counter: seq as u32,
+                        node: client_id,
+                    },
+                    user: self.me.id.clone(),
+                    kind,
+                    record_id,
+                    op,
+                }
+            })
+            .collect();
         let answer = self
             .push(&PushRequest {
                 schema_version: SCHEMA_VERSION,
                 client_id,
-                mutations: vec![mutation],
+                mutations,
             })
             .await?;
-        match answer.results.first().map(|r| &r.outcome) {
-            Some(Outcome::Applied { .. }) => Ok(()),
-            other => Err(err("delete", format!("{other:?}"))),
+        for result in &answer.results {
+            if !matches!(result.outcome, Outcome::Applied { .. }) {
+                return Err(err("apply", format!("{:?}", result.outcome)));
+            }
         }
+        Ok(())
     }
 
     /// Sends a request signed in, with the schema version, and reads its JSON answer.
