@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod model;
 pub mod routes;
 pub mod script_run;
+pub mod scripts_model;
 pub mod session;
 pub mod storage;
 pub mod sync;

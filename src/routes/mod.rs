@@ -11,6 +11,7 @@ pub mod customers;
 pub mod import;
 pub mod not_found;
 pub mod script_panel;
+pub mod scripts;
 pub mod section;
 pub mod settings;
 pub mod sign_in;
@@ -77,7 +78,7 @@ fn Page(role: Role, me: huifang_core::UserId) -> impl IntoView {
             "test-drives" => section(Section::TestDrives),
             "import" => view! { <import::ImportPage role=role/> }.into_any(),
             "assignments" => view! { <assignments::AssignmentsPage role=role/> }.into_any(),
-            "scripts" => section(Section::Scripts),
+            "scripts" => view! { <scripts::ScriptsPage role=role/> }.into_any(),
             "reports" => section(Section::Reports),
             "team" => view! { <team::TeamPage role=role/> }.into_any(),
             "settings" => view! { <Settings/> }.into_any(),
