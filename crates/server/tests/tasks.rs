@@ -52,15 +52,7 @@ async fn import(app: &Router, token: &str, rows: &[(&str, &str, &str)]) {
     for (name, phone, wo) in rows {
         csv.push_str(&format!("{name},{phone},{yesterday},{wo}\n"));
     }
-    let response = post(
-        app,
-        "/api/import/commit",
-        token,
-        "text/csv",
-        csv.into_bytes(),
-    )
-    .await;
-    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    common::import_csv(app, token, &csv).await;
 }
 
 #[tokio::test]

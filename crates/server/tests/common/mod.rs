@@ -348,20 +348,36 @@ pub async fn post_json_as(
     send(app, request).await
 }
 
-/// POSTs an import file (CSV text) to `/api/import/commit`; it must succeed.
+/// POSTs an import file (CSV text) to `/api/import/commit` and follows the job it starts
+/// (`GET /api/import/jobs/<id>`) for at most two minutes; it must succeed. The finished job.
 pub async fn import_csv(
     app: &Router,
     token: &str,
     csv: &str,
-) -> huifang_core::care::import::Committed {
+) -> huifang_core::care::import::ImportJob {
+    use huifang_core::care::import::{ImportJob, JobPhase};
     let request = Request::post("/api/import/commit")
         .header("authorization", format!("Bearer {token}"))
         .header("content-type", "text/csv")
         .body(Body::from(csv.to_owned()))
         .expect("request");
     let response = send(app, request).await;
-    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
-    serde_json::from_slice(&response.body).expect("a commit summary")
+    assert_eq!(response.status, StatusCode::ACCEPTED, "{}", response.text());
+    let mut job: ImportJob = serde_json::from_slice(&response.body).expect("an import job");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !job.phase.is_finished() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the import did not finish: {job:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        let uri = format!("/api/import/jobs/{}", job.id);
+        let polled = send(app, get_with_token(&uri, token)).await;
+        assert_eq!(polled.status, StatusCode::OK, "{}", polled.text());
+        job = serde_json::from_slice(&polled.body).expect("an import job");
+    }
+    assert_eq!(job.phase, JobPhase::Done, "{job:?}");
+    job
 }
 
 /// The server's day (China, UTC+8), as the rules count it.
