@@ -444,12 +444,16 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         ScriptReminders => "Telephone manner",
         ScriptBadValue => "Check this entry:",
         ScriptStepFailed => "This step cannot go on; ask a supervisor to check the script",
-        ScrIntro => "Edit a draft freely; preview it and publish it once it passes the checks. Every callback record keeps the version it used.",
+        ScrIntro => {
+            "Edit a draft freely; preview it and publish it once it passes the checks. Every callback record keeps the version it used."
+        }
         ScrPurpose => "Purpose",
         ScrLang => "Language",
         ScrPublished => "Published version",
         ScrUnpublishedChanges => "The draft has unpublished changes",
-        ScrNone => "No scripts yet: the server creates the default scripts for every store when it starts.",
+        ScrNone => {
+            "No scripts yet: the server creates the default scripts for every store when it starts."
+        }
         ScrEdit => "Edit",
         ScrBackToList => "All scripts",
         ScrLangZh => "Chinese",
@@ -463,8 +467,12 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         ScrLeaveConfirm => "The draft has unsaved changes. Leave anyway?",
         ScrProblemsCount => "problem(s) to fix before publishing",
         ScrNoProblems => "All checks pass: ready to publish",
-        ScrDraftConflict => "Two people changed this script at once: settle it on the conflicts page first",
-        ScrDraftUnreadable => "The draft could not be read; editing starts from the latest published version",
+        ScrDraftConflict => {
+            "Two people changed this script at once: settle it on the conflicts page first"
+        }
+        ScrDraftUnreadable => {
+            "The draft could not be read; editing starts from the latest published version"
+        }
         ScrStart => "Start",
         ScrMakeStart => "Make it the start",
         ScrNodeId => "Node id",
@@ -575,11 +583,17 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         ImportMakingTasks => "Creating the callback tasks…",
         ImportWritten => "Written",
         ImportRowsUnit => "rows",
-        ImportFailed => "The import did not finish. Import the same file again: what was written merges, nothing doubles.",
-        ImportJobLost => "The import was interrupted (the server may have restarted). Import the same file again: what was written merges, nothing doubles.",
+        ImportFailed => {
+            "The import did not finish. Import the same file again: what was written merges, nothing doubles."
+        }
+        ImportJobLost => {
+            "The import was interrupted (the server may have restarted). Import the same file again: what was written merges, nothing doubles."
+        }
         ImportErrorsMore => "Problems not listed (the full report has them all)",
         ImportDownloadAllErrors => "Download the full problem report (CSV)",
-        ScrNothingToPublish => "The draft is the same as the latest published version: nothing to publish",
+        ScrNothingToPublish => {
+            "The draft is the same as the latest published version: nothing to publish"
+        }
         ScrProbNoNext => "The next step is not chosen yet",
     })
 }

@@ -536,7 +536,9 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         ImportWritten => "已写入",
         ImportRowsUnit => "行",
         ImportFailed => "导入未完成。请再次导入同一文件：已写入的记录会合并，不会重复。",
-        ImportJobLost => "导入已中断（服务器可能已重启）。请再次导入同一文件：已写入的记录会合并，不会重复。",
+        ImportJobLost => {
+            "导入已中断（服务器可能已重启）。请再次导入同一文件：已写入的记录会合并，不会重复。"
+        }
         ImportErrorsMore => "未列出的问题（完整报告中都有）",
         ImportDownloadAllErrors => "下载完整问题报告（CSV）",
         ScrNothingToPublish => "草稿与最新发布的版本相同，无需发布",
