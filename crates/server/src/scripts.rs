@@ -12,10 +12,23 @@ use crate::state::AppState;
 use huifang_core::care::rules::Purpose;
 use huifang_core::scripts::defaults::{LANGS, default_script};
 use huifang_core::scripts::fields;
-use huifang_core::sync::{RecordKind, UserCtx};
+use huifang_core::sync::{Op, RecordId, RecordKind, Scope, UserCtx};
 use huifang_core::{Role, StoreId};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// A stable record id for `key` (FNV-1a over it, in a UUIDv7's random bits at time 0).
+fn fixed_id(key: &str) -> RecordId {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut bits = [0u8; 10];
+    for (i, b) in key.bytes().enumerate() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+        bits[i % 10] ^= (hash >> 24) as u8;
+    }
+    bits[2..].copy_from_slice(&hash.to_be_bytes());
+    RecordId::new_v7(0, bits)
+}
 
 /// Creates the default scripts every store lacks; returns how many.
 pub async fn ensure_defaults(state: &AppState) -> Result<usize, Error> {
@@ -63,18 +76,47 @@ async fn ensure_store(state: &AppState, lead: &UserCtx) -> Result<usize, Error> 
             script.insert(fields::LANG.to_owned(), json!(lang));
             script.insert(fields::DRAFT.to_owned(), graph.clone());
             script.insert(fields::PUBLISHED.to_owned(), json!(1));
-            let id = changes.create(RecordKind::CallScript, script);
+            // Ids from the store, purpose and language: two processes starting at once
+            // write the same records, and the second's are duplicates, not a second set.
+            let key = format!("{}:{}:{lang}", lead.store.0, purpose.as_str());
+            let id = fixed_id(&format!("script:{key}"));
+            changes.push(
+                RecordKind::CallScript,
+                id,
+                Op::Create {
+                    scope: Scope {
+                        store: lead.store.clone(),
+                        owner: None,
+                    },
+                    fields: script,
+                },
+            );
             let mut version = BTreeMap::new();
             version.insert(fields::SCRIPT.to_owned(), json!(id.to_string()));
             version.insert(fields::VERSION.to_owned(), json!(1));
             version.insert(fields::PURPOSE.to_owned(), json!(purpose.as_str()));
             version.insert(fields::LANG.to_owned(), json!(lang));
             version.insert(fields::GRAPH.to_owned(), graph);
-            changes.append(RecordKind::ScriptVersion, version);
+            changes.push(
+                RecordKind::ScriptVersion,
+                fixed_id(&format!("version1:{key}")),
+                Op::AppendEvent {
+                    scope: Scope {
+                        store: lead.store.clone(),
+                        owner: Some(lead.user.clone()),
+                    },
+                    fields: version,
+                },
+            );
             created += 1;
         }
     }
     let (_, refusals) = changes.send(&state.sync).await?;
+    // Another process got there first: the same records exist already.
+    let refusals: Vec<String> = refusals
+        .into_iter()
+        .filter(|r| !r.contains("already exists"))
+        .collect();
     if !refusals.is_empty() {
         return Err(Error::Internal(format!(
             "default scripts refused: {}",

@@ -53,3 +53,23 @@ async fn each_store_gets_every_default_script_once() {
         state.db.close().await;
     }
 }
+
+/// Two processes starting at once both find no scripts and both write them: the records'
+/// ids come from the store, purpose and language, so the store still holds one set.
+#[tokio::test]
+async fn two_starts_at_once_make_one_set_of_scripts() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (_, state) = demo_app(&db).await;
+        let (a, b) = tokio::join!(
+            huifang_server::scripts::ensure_defaults(&state),
+            huifang_server::scripts::ensure_defaults(&state)
+        );
+        a.expect("first");
+        b.expect("second");
+        let agent = common::user_ctx(&state, "agent1").await;
+        let scripts = common::entities(&state, &agent, RecordKind::CallScript).await;
+        assert_eq!(scripts.len(), 16, "[{label}]");
+        state.db.close().await;
+    }
+}

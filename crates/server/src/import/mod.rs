@@ -155,17 +155,6 @@ impl<'a> Changes<'a> {
         id
     }
 
-    /// A new event of the lead's store (written once, never edited); returns its id.
-    pub(crate) fn append(&mut self, kind: RecordKind, fields: BTreeMap<String, Value>) -> RecordId {
-        let id = RecordId::new_v7(self.now_ms.max(0) as u64, self.next_bits());
-        let scope = Scope {
-            store: self.me.store.clone(),
-            owner: Some(self.me.user.clone()),
-        };
-        self.push(kind, id, Op::AppendEvent { scope, fields });
-        id
-    }
-
     /// Pushes everything in the engine's batch size; returns how many were applied and the
     /// reason of every refusal.
     pub(crate) async fn send(self, engine: &Engine) -> Result<(usize, Vec<String>), Error> {
