@@ -12,6 +12,7 @@ pub mod field {
     pub const NAME: &str = "name";
     pub const PHONE: &str = "phone";
     pub const NOTE: &str = "note";
+    pub const EMAIL: &str = "email";
     /// A call attempt's customer (record id).
     pub const CUSTOMER: &str = "customer";
     pub const OUTCOME: &str = "outcome";
@@ -24,6 +25,7 @@ pub struct Customer {
     pub name: String,
     pub phone: String,
     pub note: String,
+    pub email: String,
     /// The stamp of each field's value, to send as the base of an edit.
     pub stamps: BTreeMap<String, Hlc>,
     /// Fields with an open conflict.
@@ -50,6 +52,7 @@ impl Customer {
             name: value(field::NAME),
             phone: value(field::PHONE),
             note: value(field::NOTE),
+            email: value(field::EMAIL),
             stamps: entity
                 .fields
                 .iter()
@@ -85,6 +88,8 @@ pub enum CustomerError {
     NameRequired,
     #[error("not a mainland mobile or a landline with its area code")]
     BadPhone,
+    #[error("not an e-mail address like name@example.com")]
+    BadEmail,
 }
 
 /// The phone as typed, cleaned to its canonical form (`13800138000`, `010-65529988`) so the
@@ -96,6 +101,28 @@ pub fn check_phone(phone: &str) -> Result<String, CustomerError> {
     huifang_core::care::phone::clean(phone, None)
         .map(|p| p.to_string())
         .map_err(|_| CustomerError::BadPhone)
+}
+
+/// The e-mail address as typed, trimmed; empty stays empty. Only the shape is checked
+/// (one `@`, a dot in the domain, no spaces): the mail server is the real judge.
+pub fn check_email(email: &str) -> Result<String, CustomerError> {
+    let e = email.trim();
+    if e.is_empty() {
+        return Ok(String::new());
+    }
+    match e.split_once('@') {
+        Some((local, domain))
+            if !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !e.contains(char::is_whitespace)
+                && !domain.contains('@') =>
+        {
+            Ok(e.to_owned())
+        }
+        _ => Err(CustomerError::BadEmail),
+    }
 }
 
 /// A new customer of the user's store.
@@ -130,6 +157,23 @@ mod tests {
             user: UserId("u1".into()),
             role: Role::CareAgent,
             store: StoreId("s1".into()),
+        }
+    }
+
+    #[test]
+    fn e_mail_addresses_are_checked_for_their_shape() {
+        assert_eq!(check_email(" li@example.cn "), Ok("li@example.cn".into()));
+        assert_eq!(check_email(""), Ok(String::new()));
+        for bad in [
+            "li",
+            "li@",
+            "@example.cn",
+            "li@example",
+            "li @example.cn",
+            "a@b@c.cn",
+            "li@.cn",
+        ] {
+            assert_eq!(check_email(bad), Err(CustomerError::BadEmail), "{bad}");
         }
     }
 

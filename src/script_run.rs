@@ -298,6 +298,7 @@ mod tests {
                 name: "王建国".into(),
                 phone: "13800138000".into(),
                 note: String::new(),
+                email: String::new(),
                 stamps: BTreeMap::new(),
                 conflicted: Vec::new(),
             },

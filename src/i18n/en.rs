@@ -595,5 +595,8 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
             "The draft is the same as the latest published version: nothing to publish"
         }
         ScrProbNoNext => "The next step is not chosen yet",
+        CustomerEmail => "E-mail",
+        ErrBadEmail => "Not an e-mail address like name@example.com",
+        CallEmail => "Send e-mail",
     })
 }

@@ -180,6 +180,7 @@ keys! {
     ImportQueued, ImportWriting, ImportMakingTasks, ImportWritten, ImportRowsUnit, ImportFailed, ImportJobLost, ImportErrorsMore, ImportDownloadAllErrors,
     ScrNothingToPublish,
     ScrProbNoNext,
+    CustomerEmail, ErrBadEmail, CallEmail,
 }
 
 impl Key {

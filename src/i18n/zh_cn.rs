@@ -543,5 +543,8 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         ImportDownloadAllErrors => "下载完整问题报告（CSV）",
         ScrNothingToPublish => "草稿与最新发布的版本相同，无需发布",
         ScrProbNoNext => "还没有选择下一步",
+        CustomerEmail => "电子邮箱",
+        ErrBadEmail => "电子邮箱格式不对（如 name@example.com）",
+        CallEmail => "发邮件",
     })
 }

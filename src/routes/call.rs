@@ -388,6 +388,7 @@ fn CallStep(
     let phone = file.customer.phone.clone();
     let tel = format!("tel:{}", phone.replace('-', ""));
     let sms = format!("sms:{}", phone.replace('-', ""));
+    let email = file.customer.email.clone();
     let me_key = me.clone();
     let dial = move |ev: leptos::ev::MouseEvent| {
         if quiet && quiet_reason.get_untracked().trim().is_empty() {
@@ -511,6 +512,9 @@ fn CallStep(
                 <a class="call primary" href=tel data-testid="dial" on:click=dial>{i18n.t(Key::TodayCall)} " " {phone.clone()}</a>
                 " "
                 <a class="secondary" href=sms>{i18n.text(Key::CallSms)}</a>
+                {(!email.is_empty()).then(|| view! {
+                    " " <a class="secondary" data-testid="mailto" href=format!("mailto:{email}")>{i18n.t(Key::CallEmail)}</a>
+                })}
             </p>
         })}
         {move || result.get().filter(|r| !r.is_empty()).map(|r| view! { <p class="ok" role="status" data-testid="call-result">{r}</p> })}

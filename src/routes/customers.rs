@@ -22,6 +22,7 @@ fn customer_error_key(e: CustomerError) -> Key {
     match e {
         CustomerError::NameRequired => Key::ErrNameRequired,
         CustomerError::BadPhone => Key::ErrBadPhone,
+        CustomerError::BadEmail => Key::ErrBadEmail,
     }
 }
 
@@ -281,6 +282,7 @@ fn CustomerDetail(
                         let value = match f {
                             field::PHONE => c.phone.clone(),
                             field::NOTE => c.note.clone(),
+                            field::EMAIL => c.email.clone(),
                             _ => c.name.clone(),
                         };
                         (value, c.stamps.get(f).copied())
@@ -305,6 +307,7 @@ fn CustomerDetail(
                 })
         }}
         <FieldEditor id=id field=field::PHONE label=Key::CustomerPhone current=field_of(field::PHONE) multiline=false/>
+        <FieldEditor id=id field=field::EMAIL label=Key::CustomerEmail current=field_of(field::EMAIL) multiline=false/>
         <FieldEditor id=id field=field::NOTE label=Key::CustomerNote current=field_of(field::NOTE) multiline=true/>
         <h2>{i18n.text(Key::AttemptsHeading)}</h2>
         <LogAttempt customer=id/>
@@ -373,16 +376,17 @@ fn FieldEditor(
             return;
         };
         // A phone is saved in its one canonical form, so duplicates are found by it.
-        let value = if field == field::PHONE {
-            match model::check_phone(&value) {
-                Ok(clean) => clean,
-                Err(e) => {
-                    error.set(Some((customer_error_key(e), e.to_string())));
-                    return;
-                }
+        let checked = match field {
+            field::PHONE => model::check_phone(&value),
+            field::EMAIL => model::check_email(&value),
+            _ => Ok(value),
+        };
+        let value = match checked {
+            Ok(clean) => clean,
+            Err(e) => {
+                error.set(Some((customer_error_key(e), e.to_string())));
+                return;
             }
-        } else {
-            value
         };
         let Some(engine) = Sync::use_context().and_then(|s| s.engine()) else {
             return;
@@ -407,7 +411,12 @@ fn FieldEditor(
     let input = if multiline {
         view! { <textarea rows="4" prop:value=text on:input=on_input></textarea> }.into_any()
     } else {
-        view! { <input type="tel" inputmode="tel" prop:value=text on:input=on_input/> }.into_any()
+        let (kind, mode) = if field == field::EMAIL {
+            ("email", "email")
+        } else {
+            ("tel", "tel")
+        };
+        view! { <input type=kind inputmode=mode prop:value=text on:input=on_input/> }.into_any()
     };
     view! {
         <form class="field-editor" on:submit=save novalidate=true data-field=field>

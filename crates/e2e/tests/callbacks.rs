@@ -300,6 +300,38 @@ async fn callbacks_agent_works_her_list_offline_and_the_supervisor_sees_it() {
         .await
         .expect("rescheduled");
 
+    // A's customer gives an e-mail address: a wrong one is refused, a good one offers mail.
+    tablet
+        .click("h1[data-testid=customer-name] a")
+        .await
+        .expect("the customer's page");
+    tablet.fill("电子邮箱", "li@").await.expect("bad e-mail");
+    tablet.click_button("保存 电子邮箱").await.expect("save");
+    tablet
+        .wait_for_text("电子邮箱格式不对")
+        .await
+        .expect("refused with the reason");
+    tablet
+        .fill("电子邮箱", "li@example.cn")
+        .await
+        .expect("e-mail");
+    tablet.click_button("保存 电子邮箱").await.expect("save");
+    tablet
+        .wait_until(
+            "[...document.querySelectorAll('form[data-field=email] .ok')].length === 1",
+            "saved",
+        )
+        .await
+        .expect("e-mail saved");
+    tablet.navigate(task_a).await.expect("task A again");
+    tablet
+        .wait_until(
+            "document.querySelector('[data-testid=mailto]')?.getAttribute('href') === 'mailto:li@example.cn'",
+            "the mail link",
+        )
+        .await
+        .expect("mailto");
+
     // B: dialled from the app; reached; satisfied; a visit booked for tomorrow.
     let (task_b, name_b) = &tasks[1];
     tablet.navigate(task_b).await.expect("task B");
