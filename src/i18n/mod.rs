@@ -299,6 +299,17 @@ impl Key {
         }
     }
 
+    /// A loyalty class.
+    pub fn loyalty(loyalty: huifang_core::care::rules::Loyalty) -> Key {
+        use huifang_core::care::rules::Loyalty as L;
+        match loyalty {
+            L::Loyal => Key::LoyaltyLoyal,
+            L::Regular => Key::LoyaltyRegular,
+            L::Lapsing => Key::LoyaltyLapsing,
+            L::Lost => Key::LoyaltyLost,
+        }
+    }
+
     /// The label of an import column.
     pub fn column(column: huifang_core::care::columns::Column) -> Key {
         use huifang_core::care::columns::Column as C;

@@ -25,15 +25,6 @@ fn kind_key(k: CampaignKind) -> Key {
     }
 }
 
-fn loyalty_key(l: Loyalty) -> Key {
-    match l {
-        Loyalty::Loyal => Key::LoyaltyLoyal,
-        Loyalty::Regular => Key::LoyaltyRegular,
-        Loyalty::Lapsing => Key::LoyaltyLapsing,
-        Loyalty::Lost => Key::LoyaltyLost,
-    }
-}
-
 const LOYALTIES: [Loyalty; 4] = [
     Loyalty::Loyal,
     Loyalty::Regular,
@@ -154,7 +145,7 @@ pub fn CampaignForm() -> impl IntoView {
                                     let on = event_target_checked(&ev);
                                     loyalty.update(|v| { v.retain(|x| *x != l); if on { v.push(l); } });
                                 }/>
-                            {i18n.t(loyalty_key(l))}
+                            {i18n.t(Key::loyalty(l))}
                         </label>
                     }).collect_view()}
                 </fieldset>

@@ -9,21 +9,12 @@ use crate::i18n::{I18n, Key};
 use crate::model::{CustomerFile, more};
 use crate::sync::Sync;
 use huifang_core::care::quiet::Window;
-use huifang_core::care::rules::{Loyalty, Purpose};
+use huifang_core::care::rules::Purpose;
 use huifang_core::sync::{FieldWrite, Hlc, Op, RecordId, RecordKind};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::A;
 use serde_json::{Value, json};
-
-fn loyalty_key(l: Loyalty) -> Key {
-    match l {
-        Loyalty::Loyal => Key::LoyaltyLoyal,
-        Loyalty::Regular => Key::LoyaltyRegular,
-        Loyalty::Lapsing => Key::LoyaltyLapsing,
-        Loyalty::Lost => Key::LoyaltyLost,
-    }
-}
 
 pub(crate) fn status_key(status: &str) -> Key {
     match status {
@@ -179,7 +170,7 @@ pub fn CustomerFileView(
     view! {
         <dl class="facts" data-testid="customer-facts">
             <dt>{i18n.text(Key::CustomerLoyalty)}</dt>
-            <dd data-testid="loyalty">{move || with(&|f| i18n.t(loyalty_key(f.loyalty)).into_any())}</dd>
+            <dd data-testid="loyalty">{move || with(&|f| i18n.t(Key::loyalty(f.loyalty)).into_any())}</dd>
             <dt>{i18n.text(Key::CustomerMember)}</dt>
             <dd>{move || with(&|f| format!("{} {}", f.member_level, f.member_expiry).into_any())}</dd>
             <dt>{i18n.text(Key::CustomerInsurance)}</dt>
