@@ -55,10 +55,7 @@ impl Task {
 
     /// Still to do: not completed, failed or cancelled.
     pub fn is_open(&self) -> bool {
-        matches!(
-            self.status.as_str(),
-            "open" | "assigned" | "in_progress" | "rescheduled"
-        )
+        huifang_core::care::distribute::is_unfinished(&self.status)
     }
 }
 

@@ -275,10 +275,9 @@ pub fn today_list(
             e.kind == RecordKind::CallbackTask
                 && e.tombstone.is_none()
                 && e.scope.owner.as_ref() == Some(me)
-                && matches!(
-                    e.value("status").and_then(Value::as_str),
-                    Some("open" | "assigned" | "in_progress" | "rescheduled")
-                )
+                && e.value("status")
+                    .and_then(Value::as_str)
+                    .is_some_and(huifang_core::care::distribute::is_unfinished)
         })
         .filter_map(|e| {
             let customer = e.value(field::CUSTOMER).and_then(Value::as_str)?;

@@ -73,10 +73,9 @@ pub fn AssignmentsPage(role: Role) -> impl IntoView {
             .filter_map(|r| r.as_entity())
             .filter(|e| {
                 e.kind == RecordKind::CallbackTask
-                    && matches!(
-                        e.value("status").and_then(serde_json::Value::as_str),
-                        Some("open" | "assigned" | "in_progress" | "rescheduled")
-                    )
+                    && e.value("status")
+                        .and_then(serde_json::Value::as_str)
+                        .is_some_and(huifang_core::care::distribute::is_unfinished)
             })
             .collect();
         let unassigned = open.iter().filter(|e| e.scope.owner.is_none()).count();

@@ -79,13 +79,6 @@ fn str_of<'a>(fields: impl Fn(&str) -> Option<&'a Value>, f: &str) -> Option<&'a
     fields(f).and_then(Value::as_str)
 }
 
-fn is_unfinished(status: Option<&str>) -> bool {
-    matches!(
-        status,
-        None | Some("open" | "assigned" | "in_progress" | "rescheduled")
-    )
-}
-
 /// The figures over `records` for `period`, on `today`; times become days at
 /// `offset_minutes` east of UTC (the store's time zone).
 pub fn care_figures(
@@ -170,7 +163,8 @@ pub fn care_figures(
                         _ => {}
                     }
                 }
-                if is_unfinished(status) {
+                // A task without a status yet is one still to do (a status starts at open).
+                if status.is_none_or(super::distribute::is_unfinished) {
                     if let Some(owner) = &e.scope.owner {
                         out.progress_by_agent.entry(owner.clone()).or_default().open += 1;
                     }
