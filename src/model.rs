@@ -644,22 +644,6 @@ pub mod more {
     pub const DO_NOT_CONTACT: &str = "do_not_contact";
 }
 
-fn strings(value: Option<&Value>) -> Vec<String> {
-    match value {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect(),
-        Some(Value::String(s)) if !s.trim().is_empty() => s
-            .split([',', '，', ';', '；'])
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty())
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 impl CustomerFile {
     /// The file of customer `id` among `records`, on `today`.
     pub fn of(
@@ -689,8 +673,8 @@ impl CustomerFile {
             member_level: value(more::MEMBER_LEVEL),
             member_expiry: value(more::MEMBER_EXPIRY),
             insurance_expiry: value(more::INSURANCE_EXPIRY),
-            tags: strings(entity.value(more::TAGS)),
-            quiet_hours: strings(entity.value(more::QUIET_HOURS)),
+            tags: huifang_core::care::segment::list_field(entity.value(more::TAGS)),
+            quiet_hours: huifang_core::care::segment::list_field(entity.value(more::QUIET_HOURS)),
             do_not_contact,
             vehicles: Vec::new(),
             visits: Vec::new(),

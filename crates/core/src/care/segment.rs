@@ -53,6 +53,26 @@ impl CustomerFacts {
 }
 
 /// A wanted text: trimmed, and `None` when nothing is left.
+/// A list field as records hold it: a JSON array of strings, or one string as a person or an
+/// export typed it (`VIP, 老客户`, `VIP，老客户`, `VIP、老客户`). Tags, quiet times.
+pub fn list_field(value: Option<&serde_json::Value>) -> Vec<String> {
+    use serde_json::Value;
+    match value {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        Some(Value::String(s)) => s
+            .split([',', '，', ';', '；', '、'])
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn wanted(text: &Option<String>) -> Option<&str> {
     text.as_deref().map(str::trim).filter(|t| !t.is_empty())
 }
@@ -214,6 +234,21 @@ pub struct CampaignResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_fields_read_arrays_and_typed_lists() {
+        use serde_json::json;
+        assert_eq!(
+            list_field(Some(&json!(["VIP", "老客户"]))),
+            ["VIP", "老客户"]
+        );
+        assert_eq!(
+            list_field(Some(&json!("VIP， 老客户、车友会;"))),
+            ["VIP", "老客户", "车友会"]
+        );
+        assert!(list_field(Some(&json!(""))).is_empty());
+        assert!(list_field(None).is_empty());
+    }
 
     fn day(y: i32, m: u32, d: u32) -> Day {
         Day::from_ymd(y, m, d).expect("a day")

@@ -45,24 +45,6 @@ fn today(now_ms: i64) -> Day {
     Day::of_ms(now_ms, 8 * 60)
 }
 
-fn texts(value: Option<&Value>) -> Vec<String> {
-    match value {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect(),
-        // One tag, or several as a person typed them.
-        Some(Value::String(s)) => s
-            .split([',', '，', ';', '；', '、'])
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// Whether the customer asked not to be called for `purpose`.
 fn do_not_contact(customer: &Entity, purpose: Purpose) -> bool {
     customer
@@ -91,7 +73,7 @@ fn reached<'a>(
                 .map(str::to_owned),
             member_expiry: super::tasks::day_of(customer.value("member_expiry")),
             models: store.models.get(id).cloned().unwrap_or_default(),
-            tags: texts(customer.value("tags")),
+            tags: huifang_core::care::segment::list_field(customer.value("tags")),
             today,
         };
         if !segment::matches(segment, &facts) {
