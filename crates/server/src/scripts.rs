@@ -3,16 +3,16 @@
 //! a `call_script` record whose draft is the default, published as version 1 (a
 //! `script_version` event). Made as that lead, through the sync engine, so tablets receive
 //! them by the ordinary pull. A store created while the server runs gets them at the next
-//! start; a supervisor who deletes a script gets the default back at the next start.
+//! start; a script a supervisor deleted stays deleted (its id is the default's, and it exists).
 
 use crate::db::now_ms;
 use crate::error::Error;
-use crate::import::{Changes, store_entities};
+use crate::import::Changes;
 use crate::state::AppState;
 use huifang_core::care::rules::Purpose;
 use huifang_core::scripts::defaults::{LANGS, default_script};
 use huifang_core::scripts::fields;
-use huifang_core::sync::{Op, RecordId, RecordKind, Scope, UserCtx};
+use huifang_core::sync::{Op, Record, RecordId, RecordKind, Scope, StoredRecord, UserCtx};
 use huifang_core::{Role, StoreId};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -55,9 +55,19 @@ pub async fn ensure_defaults(state: &AppState) -> Result<usize, Error> {
 
 async fn ensure_store(state: &AppState, lead: &UserCtx) -> Result<usize, Error> {
     let now = now_ms();
+    // Only the store's script rows (indexed by store), not the whole feed: this runs at every
+    // start. A deleted script counts as present — the supervisor meant it.
+    let bodies: Vec<String> =
+        sqlx::query_scalar("SELECT body FROM sync_records WHERE store_id = $1 AND kind = $2")
+            .bind(lead.store.0.as_str())
+            .bind(RecordKind::CallScript.as_str())
+            .fetch_all(&state.db.pool)
+            .await?;
     let mut have = BTreeSet::new();
-    for e in store_entities(&state.sync, lead, now).await? {
-        if e.kind == RecordKind::CallScript && e.scope.store == lead.store {
+    for body in bodies {
+        let stored: StoredRecord = serde_json::from_str(&body)
+            .map_err(|e| Error::Internal(format!("a stored call script does not read: {e}")))?;
+        if let Record::Entity(e) = stored.record {
             let s = |f: &str| e.value(f).and_then(Value::as_str).unwrap_or("").to_owned();
             have.insert((s(fields::PURPOSE), s(fields::LANG)));
         }
