@@ -6,6 +6,7 @@
 //! Values in, values out: nothing here reads a clock, touches storage directly, or spawns
 //! anything. Time is passed in; storage is behind [`ServerStore`] and [`ClientStore`].
 
+pub mod blobs;
 pub mod client;
 pub mod hlc;
 pub mod ids;
