@@ -3,6 +3,7 @@
 //! into the core's [`UserCtx`], passes the server's time, and maps the engine's errors to API
 //! errors; every sync decision is the core's, every row is [`SqlServerStore`]'s.
 
+mod blob_refs;
 mod store;
 
 pub use store::{SqlServerStore, SyncStoreError};
@@ -53,11 +54,9 @@ async fn push(
         )),
         other => other,
     })?;
-    let response = state
-        .sync
-        .push(&UserCtx::of(&me), request, now_ms())
-        .await
-        .map_err(sync_error)?;
+    // Blob references are checked here, with the store's uploads at hand; the rest is the
+    // core's.
+    let response = blob_refs::push(&state.db, &state.sync, &me, request, now_ms()).await?;
     Ok(Json(response))
 }
 

@@ -1,0 +1,239 @@
+//! A pushed mutation may reference blobs (signatures, photos) only by well-formed names of
+//! blobs its user's store has uploaded (DESIGN.md "Data and sync", Blobs; the fields are the
+//! core's [`blobs`](huifang_core::sync::blobs)). A mutation that breaks this is rejected with
+//! a reason, remembered like any other rejection, so the device shows it under "needs
+//! attention" and a replay gets the same answer.
+//!
+//! The mutations that pass go to the core's engine as one push; those that do not write
+//! nothing but their outcome, so their place in the batch changes no other mutation's fate.
+
+use super::SyncStoreError;
+use crate::db::Db;
+use crate::error::Error;
+use huifang_core::sync::blobs::references;
+use huifang_core::sync::{
+    Decision, Mutation, MutationResult, Outcome, PushRequest, PushResponse, RejectCode,
+    ServerConfig, ServerStore, SyncError, UserCtx,
+};
+use huifang_core::{SCHEMA_VERSION, StoreId, UserProfile};
+use std::collections::BTreeSet;
+
+/// How many hashes one `IN (...)` lists.
+const QUERY_CHUNK: usize = 200;
+
+/// Why one mutation's blob references are refused.
+fn refusal(mutation: &Mutation, uploaded: &BTreeSet<String>) -> Option<String> {
+    match references(&mutation.op) {
+        Err(malformed) => Some(malformed.to_string()),
+        Ok(hashes) => {
+            let missing: Vec<&str> = hashes
+                .iter()
+                .filter(|h| !uploaded.contains(*h))
+                .map(String::as_str)
+                .collect();
+            match missing.as_slice() {
+                [] => None,
+                [one] => Some(format!(
+                    "the change references blob {one}, which this store has not uploaded: \
+                     upload the file (PUT /api/blobs/{one}) before the change"
+                )),
+                many => Some(format!(
+                    "the change references {} blobs this store has not uploaded ({}): upload \
+                     the files (PUT /api/blobs/...) before the change",
+                    many.len(),
+                    many.join(", ")
+                )),
+            }
+        }
+    }
+}
+
+/// The hashes among `wanted` that `store` has uploaded.
+async fn uploaded(
+    db: &Db,
+    owner: &StoreId,
+    wanted: &BTreeSet<String>,
+) -> Result<BTreeSet<String>, SyncStoreError> {
+    let wanted: Vec<&String> = wanted.iter().collect();
+    let mut found = BTreeSet::new();
+    for chunk in wanted.chunks(QUERY_CHUNK) {
+        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT sha256 FROM blobs WHERE store_id = $1 AND sha256 IN ({})",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query_scalar::<_, String>(&sql).bind(&owner.0);
+        for hash in chunk {
+            query = query.bind(hash.as_str());
+        }
+        found.extend(query.fetch_all(&db.pool).await?);
+    }
+    Ok(found)
+}
+
+/// `POST /api/sync/push` with the blob references checked.
+pub(crate) async fn push(
+    db: &Db,
+    engine: &super::Engine,
+    me: &UserProfile,
+    request: PushRequest,
+    now_ms: i64,
+) -> Result<PushResponse, Error> {
+    let user = UserCtx::of(me);
+    let wanted: BTreeSet<String> = request
+        .mutations
+        .iter()
+        .filter_map(|m| references(&m.op).ok())
+        .flatten()
+        .collect();
+    let malformed = request.mutations.iter().any(|m| references(&m.op).is_err());
+    if wanted.is_empty() && !malformed {
+        return engine
+            .push(&user, request, now_ms)
+            .await
+            .map_err(super::sync_error);
+    }
+    // The request-wide checks come before anything is written, as in the engine.
+    if request.schema_version != SCHEMA_VERSION {
+        return Err(super::sync_error(SyncError::UpdateRequired {
+            client: request.schema_version,
+            server: SCHEMA_VERSION,
+        }));
+    }
+    // The app's state builds the engine with the default batch limit.
+    let max = ServerConfig::default().max_push;
+    if request.mutations.len() > max {
+        return Err(super::sync_error(SyncError::BatchTooLarge {
+            max,
+            got: request.mutations.len(),
+        }));
+    }
+    let store = engine.store();
+    let uploaded = uploaded(db, &me.store_id, &wanted)
+        .await
+        .map_err(|e| super::sync_error(SyncError::Store(e)))?;
+    let PushRequest {
+        schema_version,
+        client_id,
+        mutations,
+    } = request;
+    let mut refused: Vec<(usize, Mutation, String)> = Vec::new();
+    let mut passed = Vec::with_capacity(mutations.len());
+    for (i, m) in mutations.into_iter().enumerate() {
+        match refusal(&m, &uploaded) {
+            Some(reason) => refused.push((i, m, reason)),
+            None => passed.push(m),
+        }
+    }
+    let total = passed.len() + refused.len();
+    let mut answer = engine
+        .push(
+            &user,
+            PushRequest {
+                schema_version,
+                client_id,
+                mutations: passed,
+            },
+            now_ms,
+        )
+        .await
+        .map_err(super::sync_error)?;
+    let mut results: Vec<Option<MutationResult>> = vec![None; total];
+    let mut rejected_at = BTreeSet::new();
+    for (i, m, reason) in refused {
+        let outcome = store
+            .apply_mutation(&m, |loaded| match loaded.prior {
+                // A replay keeps its first answer, whatever became of the blob since.
+                Some(prior) => Decision {
+                    outcome: prior.replayed(),
+                    remember: false,
+                    write: None,
+                },
+                None => Decision {
+                    outcome: Outcome::Rejected {
+                        code: RejectCode::Invalid,
+                        reason,
+                    },
+                    remember: true,
+                    write: None,
+                },
+            })
+            .await
+            .map_err(|e| super::sync_error(SyncError::Store(e)))?;
+        rejected_at.insert(i);
+        if let Some(slot) = results.get_mut(i) {
+            *slot = Some(MutationResult {
+                mutation_id: m.mutation_id,
+                outcome,
+            });
+        }
+    }
+    let mut applied = answer.results.drain(..);
+    for (i, slot) in results.iter_mut().enumerate() {
+        if !rejected_at.contains(&i) {
+            *slot = applied.next();
+        }
+    }
+    let results = results
+        .into_iter()
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| {
+            Error::Internal("the sync engine did not answer for every mutation".to_owned())
+        })?;
+    Ok(PushResponse {
+        results,
+        server_time_ms: answer.server_time_ms,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use huifang_core::UserId;
+    use huifang_core::sync::blobs::hash;
+    use huifang_core::sync::{ClientId, Hlc, MutationId, Op, RecordId, RecordKind, Scope};
+    use serde_json::json;
+    use uuid::Uuid;
+
+    fn mutation(op: Op) -> Mutation {
+        let client = ClientId(Uuid::now_v7());
+        Mutation {
+            mutation_id: MutationId(Uuid::now_v7()),
+            client_id: client,
+            client_seq: 1,
+            hlc: Hlc {
+                wall_ms: 1,
+                counter: 0,
+                node: client,
+            },
+            user: UserId("u".to_owned()),
+            kind: RecordKind::Customer,
+            record_id: RecordId(Uuid::now_v7()),
+            op,
+        }
+    }
+
+    fn with(field: &str, value: serde_json::Value) -> Mutation {
+        mutation(Op::AppendEvent {
+            scope: Scope {
+                store: StoreId("s".to_owned()),
+                owner: None,
+            },
+            fields: [(field.to_owned(), value)].into_iter().collect(),
+        })
+    }
+
+    #[test]
+    fn refusals_name_the_missing_blobs_or_the_malformed_field() {
+        let have = hash(b"have");
+        let lack = hash(b"lack");
+        let uploaded: BTreeSet<String> = [have.clone()].into_iter().collect();
+        assert_eq!(refusal(&with("blob", json!(have)), &uploaded), None);
+        assert_eq!(refusal(&with("note", json!("x")), &uploaded), None);
+        let missing = refusal(&with("blobs", json!([have, lack])), &uploaded).expect("refused");
+        assert!(missing.contains(&lack), "{missing}");
+        assert!(!missing.contains(&have), "{missing}");
+        let bad = refusal(&with("blob", json!("nope")), &uploaded).expect("refused");
+        assert!(bad.contains("SHA-256"), "{bad}");
+    }
+}
