@@ -98,10 +98,14 @@ pub struct Colleague {
 }
 
 /// `GET /api/directory`: the signed-in user's store colleagues (no usernames, no contact
-/// details).
+/// details), and the store's rules a device needs offline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Directory {
     pub colleagues: Vec<Colleague>,
+    /// The complaint response deadlines and follow-up delay (`--complaint-rules`). A directory
+    /// cached before the server sent them reads as the core's defaults.
+    #[serde(default)]
+    pub complaint_rules: crate::care::complaints::ComplaintRules,
 }
 
 #[cfg(test)]

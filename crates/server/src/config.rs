@@ -3,6 +3,7 @@
 
 use clap::Parser;
 use clap::builder::BoolishValueParser;
+use huifang_core::care::complaints::ComplaintRules;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
@@ -43,7 +44,23 @@ pub struct Config {
     /// clock is further ahead has its changes refused with a reason until its clock is fixed.
     #[arg(long, env = "HUIFANG_MAX_CLOCK_AHEAD_SECS", default_value_t = 300)]
     pub max_clock_ahead_secs: u32,
+
+    /// How fast a complaint must be answered, in hours per severity, and how many days after
+    /// the solution the follow-up callback falls due, as `key=value` pairs separated by commas
+    /// (any subset; the rest keep their defaults). Devices receive the rules with the
+    /// directory they cache offline. A value that does not read stops the server at start
+    /// with the reason.
+    #[arg(
+        long,
+        env = "HUIFANG_COMPLAINT_RULES",
+        value_parser = ComplaintRules::parse,
+        default_value = DEFAULT_COMPLAINT_RULES
+    )]
+    pub complaint_rules: ComplaintRules,
 }
+
+/// The core's default complaint rules as the flag writes them (a test checks they agree).
+pub const DEFAULT_COMPLAINT_RULES: &str = "general=24,escalated=8,major=2,follow_up_days=3";
 
 impl Config {
     /// A configuration for tests: a free port on loopback, no demo seed, blobs in `blobs`
@@ -58,6 +75,7 @@ impl Config {
             demo: false,
             blob_max_bytes: 5 * 1024 * 1024,
             max_clock_ahead_secs: 300,
+            complaint_rules: ComplaintRules::default(),
         }
     }
 }
@@ -86,5 +104,40 @@ mod tests {
         assert_eq!(config.database_url, "sqlite://x.db");
         assert!(config.demo);
         assert_eq!(config.listen.port(), 0);
+    }
+
+    #[test]
+    fn complaint_rules_default_to_the_cores() {
+        assert_eq!(
+            ComplaintRules::parse(DEFAULT_COMPLAINT_RULES),
+            Ok(ComplaintRules::default())
+        );
+        // HUIFANG_COMPLAINT_RULES may be set where the tests run; the flag wins over it.
+        let config = Config::try_parse_from([
+            "huifang-server",
+            "--complaint-rules",
+            DEFAULT_COMPLAINT_RULES,
+        ])
+        .expect("the defaults parse");
+        assert_eq!(config.complaint_rules, ComplaintRules::default());
+        let config = Config::try_parse_from(["huifang-server", "--complaint-rules", "major=1"])
+            .expect("a subset parses");
+        assert_eq!(config.complaint_rules.major_hours, 1);
+        assert_eq!(config.complaint_rules.general_hours, 24);
+    }
+
+    #[test]
+    fn bad_complaint_rules_stop_the_start_with_the_reason() {
+        for (value, reason) in [
+            ("major=0", "a whole number above 0"),
+            ("major", "written key=value"),
+            ("urgent=1", "no complaint rule is called"),
+        ] {
+            let err = Config::try_parse_from(["huifang-server", "--complaint-rules", value])
+                .expect_err("a bad value is refused");
+            let text = err.to_string();
+            assert!(text.contains("--complaint-rules"), "{text}");
+            assert!(text.contains(reason), "{text}");
+        }
     }
 }

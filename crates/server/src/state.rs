@@ -16,6 +16,9 @@ pub struct AppState {
     pub sync: Arc<crate::sync::Engine>,
     /// Where blobs go (`/api/blobs/*`).
     pub blobs: Arc<crate::blobs::BlobStore>,
+    /// The complaint rules (`--complaint-rules`): sent with the directory, used by the
+    /// complaint statistics.
+    pub complaint_rules: Arc<huifang_core::care::complaints::ComplaintRules>,
 }
 
 impl AppState {
@@ -45,6 +48,7 @@ impl AppState {
                 dir: config.blob_dir.clone(),
                 max_bytes: config.blob_max_bytes,
             }),
+            complaint_rules: Arc::new(config.complaint_rules.clone()),
         })
     }
 }

@@ -25,7 +25,8 @@ pub fn router() -> Router<AppState> {
 }
 
 /// Every signed-in user's colleagues by name, so a device can say who made a change (a
-/// conflict's two authors, an attempt's agent).
+/// conflict's two authors, an attempt's agent); and the store's complaint rules, so a device
+/// counts complaint deadlines offline as the server is configured.
 async fn directory(
     State(state): State<AppState>,
     CurrentUser(me): CurrentUser,
@@ -39,7 +40,10 @@ async fn directory(
             role: u.role,
         })
         .collect();
-    Ok(Json(Directory { colleagues }))
+    Ok(Json(Directory {
+        colleagues,
+        complaint_rules: state.complaint_rules.as_ref().clone(),
+    }))
 }
 
 /// The active users of the caller's store, for roles that plan other people's work.
