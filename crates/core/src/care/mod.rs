@@ -13,9 +13,11 @@
 //! - [`kpi`]: the supervisor's figures (coverage, three-day compliance, contact rate).
 //! - [`distribute`]: customers shared among agents by capacity, a customer kept with one agent.
 //! - [`segment`]: which customers a campaign (greeting, promotion) reaches.
+//! - [`complaints`]: the complaint's closed loop, its deadlines and its statistics.
 
 pub mod calls;
 pub mod columns;
+pub mod complaints;
 pub mod dates;
 pub mod distribute;
 pub mod import;

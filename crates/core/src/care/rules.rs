@@ -35,10 +35,12 @@ pub enum Purpose {
     Campaign,
     /// 爽约跟进: the customer did not come to a booked appointment.
     NoShow,
+    /// 投诉回访: after a complaint's solution was carried out, is the customer content now?
+    ComplaintFollowUp,
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 8] = [
+    pub const ALL: [Purpose; 9] = [
         Purpose::PostService,
         Purpose::PostDelivery,
         Purpose::MaintenanceReminder,
@@ -47,6 +49,7 @@ impl Purpose {
         Purpose::Recovery,
         Purpose::Campaign,
         Purpose::NoShow,
+        Purpose::ComplaintFollowUp,
     ];
 
     /// The name records and URLs carry (the serde name).
@@ -60,6 +63,7 @@ impl Purpose {
             Purpose::Recovery => "recovery",
             Purpose::Campaign => "campaign",
             Purpose::NoShow => "no_show",
+            Purpose::ComplaintFollowUp => "complaint_follow_up",
         }
     }
 

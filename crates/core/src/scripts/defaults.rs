@@ -173,6 +173,12 @@ fn body(purpose: Purpose, zh: bool) -> (&'static str, bool) {
         (P::NoShow, false) => {
             "We missed you at your appointment. Shall we book another time for you?"
         }
+        (P::ComplaintFollowUp, true) => {
+            "您之前反映的问题我们已按商定的方案处理，想了解一下您对处理结果是否满意？"
+        }
+        (P::ComplaintFollowUp, false) => {
+            "We have put right what you told us about, as agreed. Are you satisfied with how it was handled?"
+        }
     };
     (text, satisfaction)
 }

@@ -228,7 +228,8 @@ fn complaint_status() -> Machine {
             by_lead(with_reason(step("proposed", "investigating"))),
             step("approved", "implemented"),
             step("implemented", "follow_up"),
-            step("follow_up", "closed"),
+            // The supervisor's review (总结) closes it.
+            by_lead(step("follow_up", "closed")),
             with_reason(step("closed", "reopened")),
             step("reopened", "investigating"),
         ],
