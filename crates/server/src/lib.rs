@@ -6,6 +6,7 @@
 
 pub mod auth;
 pub mod blobs;
+pub mod complaints;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -57,6 +58,7 @@ fn api_router() -> Router<AppState> {
         .merge(blobs::router())
         .merge(import::api::router())
         .merge(tasks::router())
+        .merge(complaints::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
