@@ -863,3 +863,89 @@ async fn two_offline_edits_of_one_field_keep_both_values_in_a_conflict() {
         state.db.close().await;
     }
 }
+
+#[tokio::test]
+async fn the_directory_carries_the_configured_complaint_rules() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        let mut config = db.config();
+        config.demo = true;
+        config.complaint_rules = ComplaintRules::parse("major=1,follow_up_days=5").expect("rules");
+        let (app, state) = common::app_with(&config).await;
+        let agent = person(&app, &state, "agent1").await;
+        let response = send(&app, get_with_token("/api/directory", &agent.token)).await;
+        assert_eq!(
+            response.status,
+            StatusCode::OK,
+            "[{label}] {}",
+            response.text()
+        );
+        let directory: huifang_core::Directory =
+            serde_json::from_slice(&response.body).expect("a Directory");
+        assert_eq!(
+            directory.complaint_rules,
+            ComplaintRules {
+                major_hours: 1,
+                follow_up_days: 5,
+                ..ComplaintRules::default()
+            },
+            "[{label}]"
+        );
+        assert!(!directory.colleagues.is_empty(), "[{label}]");
+        // A directory a device cached before the rules were sent reads as the defaults.
+        let mut cached = response.json();
+        cached
+            .as_object_mut()
+            .expect("an object")
+            .remove("complaint_rules");
+        let old: huifang_core::Directory = serde_json::from_value(cached).expect("still reads");
+        assert_eq!(old.complaint_rules, ComplaintRules::default(), "[{label}]");
+
+        // The export counts deadlines with the configured rules: a major complaint judged 90
+        // minutes after it came in is late within 1 hour, not within the default 2.
+        let mut tablet = Device::of(&agent);
+        let id = registered(
+            &app,
+            &agent,
+            &mut tablet,
+            &form(
+                Category::RepairQuality,
+                Severity::Major,
+                now_ms() - 90 * 60_000,
+                "漏油",
+            ),
+        )
+        .await;
+        step(
+            &app,
+            &state,
+            &agent,
+            &mut tablet,
+            id,
+            judge(true, Some(Department::Workshop)),
+        )
+        .await;
+        let supervisor = person(&app, &state, "supervisor").await;
+        let today = Day::of_ms(now_ms(), OFFSET);
+        let period = Period {
+            from: today.plus(-1),
+            to: today,
+        };
+        let all = records(&state, &supervisor).await;
+        let configured = stats(&all, period, OFFSET, &config.complaint_rules, now_ms());
+        let defaults = stats(&all, period, OFFSET, &ComplaintRules::default(), now_ms());
+        assert_eq!(
+            (configured.answered_late, defaults.answered_late),
+            (1, 0),
+            "[{label}]"
+        );
+        let csv = send(
+            &app,
+            get_with_token(&uri(period, "csv", "en"), &supervisor.token),
+        )
+        .await;
+        assert_eq!(csv.status, StatusCode::OK, "[{label}] {}", csv.text());
+        assert_eq!(csv.text(), configured.to_csv(false), "[{label}]");
+        state.db.close().await;
+    }
+}
