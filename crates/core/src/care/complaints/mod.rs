@@ -786,7 +786,9 @@ pub fn moves_open(complaint: &Complaint, user: &UserCtx) -> Vec<&'static str> {
 }
 
 /// The writes that make `mv` on `current`, checked against the loop's state machine and the
-/// person's role. Returns them in order; the device commits them as one.
+/// person's role. Returns them in order, the status moves first: the device commits them as
+/// one step, and the server refuses the rest of a step once a move of it is refused (someone
+/// moved the complaint on first), so nothing of a refused step lands.
 pub fn apply(ctx: Ctx<'_>, current: &Entity, mv: &Move) -> Result<Vec<Write>, ComplaintError> {
     use fields as f;
     let complaint = Complaint::of(current).ok_or(ComplaintError::WrongStep {
@@ -844,15 +846,15 @@ pub fn apply(ctx: Ctx<'_>, current: &Entity, mv: &Move) -> Result<Vec<Write>, Co
             if *justified {
                 let department = department.ok_or(ComplaintError::Missing(f::DEPARTMENT))?;
                 values.push((f::DEPARTMENT, json!(department.as_str())));
-                writes.push(set(values));
                 walk.go(&mut writes, Status::Judged, None)?;
                 walk.go(&mut writes, Status::Investigating, None)?;
+                writes.push(set(values));
             } else {
                 let reason = required(reason, f::JUDGEMENT)?;
                 values.push((f::CLOSED_AT, json!(ctx.now_ms)));
-                writes.push(set(values));
                 walk.go(&mut writes, Status::Judged, None)?;
                 walk.go(&mut writes, Status::Closed, Some(reason))?;
+                writes.push(set(values));
             }
             writes.push(ctx.step(
                 id,
@@ -882,15 +884,15 @@ pub fn apply(ctx: Ctx<'_>, current: &Entity, mv: &Move) -> Result<Vec<Write>, Co
             if solutions.is_empty() {
                 return Err(ComplaintError::Missing(f::SOLUTIONS));
             }
+            if walk.status != Status::Investigating {
+                walk.go(&mut writes, Status::Investigating, None)?;
+            }
+            walk.go(&mut writes, Status::Proposed, None)?;
             writes.push(set(vec![
                 (f::CAUSE, json!(cause)),
                 (f::RESPONSIBLE, json!(responsible)),
                 (f::SOLUTIONS, json!(solutions)),
             ]));
-            if walk.status != Status::Investigating {
-                walk.go(&mut writes, Status::Investigating, None)?;
-            }
-            walk.go(&mut writes, Status::Proposed, None)?;
             writes.push(ctx.step(
                 id,
                 StepKind::Proposed,
@@ -907,8 +909,8 @@ pub fn apply(ctx: Ctx<'_>, current: &Entity, mv: &Move) -> Result<Vec<Write>, Co
                 .get(*solution)
                 .ok_or(ComplaintError::NoSuchSolution)?
                 .clone();
-            writes.push(set(vec![(f::APPROVED, json!(solution))]));
             walk.go(&mut writes, Status::Approved, None)?;
+            writes.push(set(vec![(f::APPROVED, json!(solution))]));
             writes.push(ctx.step(id, StepKind::Approved, vec![("solution", json!(chosen))]));
         }
         Move::SendBack { reason } => {
@@ -963,10 +965,10 @@ pub fn apply(ctx: Ctx<'_>, current: &Entity, mv: &Move) -> Result<Vec<Write>, Co
                     values.push((f::REFUSAL, json!(reason)));
                 }
             }
-            writes.push(set(values));
-            writes.extend(signature);
             walk.go(&mut writes, Status::Implemented, None)?;
             walk.go(&mut writes, Status::FollowUp, None)?;
+            writes.push(set(values));
+            writes.extend(signature);
             writes.push(ctx.step(
                 id,
                 StepKind::Implemented,
@@ -994,12 +996,12 @@ pub fn apply(ctx: Ctx<'_>, current: &Entity, mv: &Move) -> Result<Vec<Write>, Co
             improvements,
         } => {
             let review = required(review, f::REVIEW)?;
+            walk.go(&mut writes, Status::Closed, None)?;
             writes.push(set(vec![
                 (f::REVIEW, json!(review)),
                 (f::IMPROVEMENTS, json!(improvements.trim())),
                 (f::CLOSED_AT, json!(ctx.now_ms)),
             ]));
-            walk.go(&mut writes, Status::Closed, None)?;
             writes.push(ctx.step(
                 id,
                 StepKind::Closed,
@@ -1011,9 +1013,9 @@ pub fn apply(ctx: Ctx<'_>, current: &Entity, mv: &Move) -> Result<Vec<Write>, Co
         }
         Move::Reopen { reason } => {
             let reason = required(reason, f::STATUS_REASON)?;
-            writes.push(set(vec![(f::CLOSED_AT, Value::Null)]));
             walk.go(&mut writes, Status::Reopened, Some(reason.clone()))?;
             walk.go(&mut writes, Status::Investigating, None)?;
+            writes.push(set(vec![(f::CLOSED_AT, Value::Null)]));
             writes.push(ctx.step(id, StepKind::Reopened, vec![("reason", json!(reason))]));
         }
         Move::Photo { blob } => {
