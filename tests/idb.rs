@@ -106,6 +106,7 @@ fn mutation(n: u8, seq: u64) -> Mutation {
             scope: scope(),
             fields: BTreeMap::from([("result".to_owned(), json!("no_answer"))]),
         },
+        step: None,
     }
 }
 

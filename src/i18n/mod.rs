@@ -268,6 +268,7 @@ impl Key {
             R::StaleTransition => Key::RejectStaleTransition,
             R::ClockAhead => Key::RejectClockAhead,
             R::Invalid => Key::RejectInvalid,
+            R::StepRefused => Key::RejectInvalid,
         }
     }
 

@@ -77,6 +77,7 @@ fn mutation(
         kind,
         record_id: record,
         op,
+        step: None,
     }
 }
 

@@ -41,6 +41,7 @@ fn a_value_someone_edited_from_leaves_the_conflict_in_either_order() {
         kind: RecordKind::Complaint,
         record_id: record,
         op,
+        step: None,
     };
     let set = |value: &str, base: Option<Hlc>| Op::SetFields {
         writes: vec![FieldWrite {

@@ -82,6 +82,7 @@ async fn seed(api: &ApiClient, count: usize) {
                         scope: scope.clone(),
                         fields,
                     },
+                    step: None,
                 }
             })
             .collect();

@@ -116,6 +116,7 @@ impl ApiClient {
                     kind,
                     record_id,
                     op,
+                    step: None,
                 }
             })
             .collect();

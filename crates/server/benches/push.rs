@@ -136,6 +136,7 @@ async fn bench(backend: &'static str, url: &str, dir: &std::path::Path, batches:
                         .into_iter()
                         .collect(),
                     },
+                    step: None,
                 }
             })
             .collect();

@@ -65,6 +65,7 @@ impl Device {
             kind: RecordKind::Lead,
             record_id,
             op,
+            step: None,
         }
     }
 

@@ -82,6 +82,7 @@ impl Device {
             kind,
             record_id,
             op,
+            step: None,
         }
     }
 

@@ -280,6 +280,7 @@ async fn importing_writes_customers_once_and_keeps_what_agents_wrote() {
                     base: wang.fields.get("name").map(|f| f.stamp),
                 }],
             },
+            step: None,
         };
         let pushed = state
             .sync

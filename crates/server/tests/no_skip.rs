@@ -142,6 +142,7 @@ async fn pusher(
                         },
                         fields: Default::default(),
                     },
+                    step: None,
                 }
             })
             .collect();

@@ -66,6 +66,7 @@ impl Device {
             kind,
             record_id,
             op,
+            step: None,
         }
     }
 

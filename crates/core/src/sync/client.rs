@@ -14,7 +14,7 @@ use super::kind::RecordKind;
 use super::machine::StateMachines;
 use super::merge::{self, Effect, MergeError};
 use super::mutation::{Mutation, Op};
-use super::protocol::PushRequest;
+use super::protocol::{MAX_PUSH, PushRequest};
 use super::record::{Conflict, Record};
 use super::scope::{ScopeError, UserCtx, can_apply};
 use super::store::{ClientBatch, ClientMeta, ClientStore, NeedsAttention, PendingMutation};
@@ -33,6 +33,9 @@ pub enum ReplicaError<E: std::error::Error + 'static> {
     Invalid(#[from] MergeError),
     #[error("no rejected change with id {0}")]
     UnknownMutation(MutationId),
+    /// A step is pushed whole, so it may hold no more changes than one push carries.
+    #[error("one save may hold at most {max} changes, this one holds {got}")]
+    StepTooLarge { max: usize, got: usize },
     #[error("the device's storage failed: {0}")]
     Store(#[source] E),
 }
@@ -54,6 +57,14 @@ pub struct Write {
     pub kind: RecordKind,
     pub record: Option<RecordId>,
     pub op: Op,
+}
+
+/// One change about to become a mutation.
+struct Draft {
+    kind: RecordKind,
+    record_id: RecordId,
+    op: Op,
+    step: Option<MutationId>,
 }
 
 /// One device's replica of the user's scope.
@@ -164,26 +175,48 @@ impl<C: ClientStore> Replica<C> {
     /// Records several changes as one: all are checked and applied in order (a later change
     /// sees the earlier ones) and committed together, or none is. A write without a record id
     /// creates a record with a new one. Returns the mutations in order.
+    ///
+    /// Two or more writes are one step: their mutations share a fresh `step` id, are pushed
+    /// together, and the server refuses them from the first refused one on. A step may hold
+    /// at most [`MAX_PUSH`] writes.
     pub async fn write_all(
         &mut self,
         writes: Vec<Write>,
         local_now_ms: i64,
     ) -> Result<Vec<Mutation>, ReplicaError<C::Error>> {
+        if writes.len() > MAX_PUSH {
+            return Err(ReplicaError::StepTooLarge {
+                max: MAX_PUSH,
+                got: writes.len(),
+            });
+        }
         let mut meta = self.meta.clone();
         let mut batch = ClientBatch::default();
         let mut out = Vec::with_capacity(writes.len());
+        let fresh_id = |meta: &mut ClientMeta| {
+            let ms = u64::try_from(meta.offset.apply(local_now_ms)).unwrap_or(0);
+            let id = meta.client_id.derive_v7(ms, meta.ids_issued);
+            meta.ids_issued += 1;
+            id
+        };
+        let step = (writes.len() > 1).then(|| MutationId(fresh_id(&mut meta)));
         for w in writes {
             let record_id = match w.record {
                 Some(id) => id,
-                None => {
-                    let ms = u64::try_from(meta.offset.apply(local_now_ms)).unwrap_or(0);
-                    let id = RecordId(meta.client_id.derive_v7(ms, meta.ids_issued));
-                    meta.ids_issued += 1;
-                    id
-                }
+                None => RecordId(fresh_id(&mut meta)),
             };
             let mutation = self
-                .prepare_into(&mut meta, &mut batch, w.kind, record_id, w.op, local_now_ms)
+                .prepare_into(
+                    &mut meta,
+                    &mut batch,
+                    Draft {
+                        kind: w.kind,
+                        record_id,
+                        op: w.op,
+                        step,
+                    },
+                    local_now_ms,
+                )
                 .await?;
             out.push(mutation);
         }
@@ -202,8 +235,14 @@ impl<C: ClientStore> Replica<C> {
     ) -> Result<(Mutation, ClientBatch, ClientMeta), ReplicaError<C::Error>> {
         let mut meta = self.meta.clone();
         let mut batch = ClientBatch::default();
+        let draft = Draft {
+            kind,
+            record_id,
+            op,
+            step: None,
+        };
         let mutation = self
-            .prepare_into(&mut meta, &mut batch, kind, record_id, op, local_now_ms)
+            .prepare_into(&mut meta, &mut batch, draft, local_now_ms)
             .await?;
         Ok((mutation, batch, meta))
     }
@@ -214,11 +253,15 @@ impl<C: ClientStore> Replica<C> {
         &self,
         meta: &mut ClientMeta,
         batch: &mut ClientBatch,
-        kind: RecordKind,
-        record_id: RecordId,
-        op: Op,
+        draft: Draft,
         local_now_ms: i64,
     ) -> Result<Mutation, ReplicaError<C::Error>> {
+        let Draft {
+            kind,
+            record_id,
+            op,
+            step,
+        } = draft;
         let now = meta.offset.apply(local_now_ms);
         let mut clock = HlcClock::resume(meta.clock);
         let hlc = clock.tick(now);
@@ -235,6 +278,7 @@ impl<C: ClientStore> Replica<C> {
             kind,
             record_id,
             op,
+            step,
         };
         meta.next_seq += 1;
         let current = match batch.views.get(&record_id) {
@@ -340,18 +384,37 @@ impl<C: ClientStore> Replica<C> {
     /// The oldest mutations the server has not confirmed, at most `max`; `None` when there
     /// is nothing to push. Always starts from the oldest, so the server sees a device's
     /// mutations in order even when batches are lost or retried.
+    ///
+    /// A step is never split: the batch ends before a step that would not fit, unless that
+    /// step comes first, when the batch is the whole step even above `max` (a step holds at
+    /// most [`MAX_PUSH`] mutations, which every server accepts in one push).
     pub async fn next_push_batch(
         &self,
         max: usize,
     ) -> Result<Option<PushRequest>, ReplicaError<C::Error>> {
-        let mutations: Vec<Mutation> = self
+        let unconfirmed: Vec<Mutation> = self
             .pending()
             .await?
             .into_iter()
             .filter(|p| p.acked_version.is_none())
-            .take(max)
             .map(|p| p.mutation)
             .collect();
+        let mut mutations: Vec<Mutation> = Vec::new();
+        let mut rest = unconfirmed.into_iter().peekable();
+        while let Some(first) = rest.next() {
+            // The mutations of a step are consecutive in the outbox (one commit).
+            let step = first.step;
+            let mut group = vec![first];
+            if let Some(step) = step {
+                while let Some(next) = rest.next_if(|m| m.step == Some(step)) {
+                    group.push(next);
+                }
+            }
+            if !mutations.is_empty() && mutations.len() + group.len() > max {
+                break;
+            }
+            mutations.append(&mut group);
+        }
         Ok((!mutations.is_empty()).then_some(PushRequest {
             schema_version: SCHEMA_VERSION,
             client_id: self.meta.client_id,

@@ -30,8 +30,8 @@ pub use memory::{MemoryClientStore, MemoryServerStore};
 pub use merge::{Effect, MergeError};
 pub use mutation::{FieldWrite, Mutation, Op};
 pub use protocol::{
-    Change, MAX_PULL_LIMIT, MutationResult, Outcome, PullRequest, PullResponse, PushRequest,
-    PushResponse, RejectCode,
+    Change, MAX_PULL_LIMIT, MAX_PUSH, MutationResult, Outcome, PullRequest, PullResponse,
+    PushRequest, PushResponse, RejectCode,
 };
 pub use record::{Conflict, Entity, Event, FieldState, Record, RecordMeta, Scope, Tombstone};
 pub use scope::{Grant, Reach, ScopeError, UserCtx, can_apply, can_read, grant};

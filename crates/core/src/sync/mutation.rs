@@ -25,6 +25,13 @@ pub struct Mutation {
     pub kind: RecordKind,
     pub record_id: RecordId,
     pub op: Op,
+    /// The step this mutation is part of: the id shared by the mutations one person saved
+    /// together (one `Replica::write_all` of two or more writes); `None` for a change saved
+    /// alone. The server refuses a step from its first refused mutation on, and a device
+    /// never splits a step across two pushes. Outboxes and pushes from before steps existed
+    /// read as `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<MutationId>,
 }
 
 /// What a mutation does.

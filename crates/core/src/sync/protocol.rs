@@ -10,6 +10,11 @@ use serde::{Deserialize, Serialize};
 /// The most changes one pull page may hold.
 pub const MAX_PULL_LIMIT: u32 = 1_000;
 
+/// The most mutations one push may carry on a server with the default settings
+/// (`ServerConfig::max_push`). A device pushes a step whole, so no step may hold more
+/// (`Replica::write_all` refuses a bigger one): every step fits in one push.
+pub const MAX_PUSH: usize = 1_000;
+
 /// A batch of the device's outbox, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushRequest {
@@ -90,6 +95,9 @@ pub enum RejectCode {
     ClockAhead,
     /// The mutation is malformed: wrong op for the kind, a status set directly, bad ids.
     Invalid,
+    /// An earlier mutation of the same step (`Mutation::step`) was refused, so this one was
+    /// not applied either; the reason names the refused change.
+    StepRefused,
 }
 
 /// `GET /api/sync/pull?cursor=..&limit=..`: changes after `cursor`, oldest first.

@@ -4,18 +4,20 @@
 //! these; the store implements [`ServerStore`].
 
 use super::hlc::StampPolicy;
+use super::ids::MutationId;
 use super::ids::is_v7;
 use super::machine::{StateMachines, TransitionError};
 use super::merge::{self, Effect, MergeError};
 use super::mutation::{Mutation, Op};
 use super::protocol::{
-    Change, MAX_PULL_LIMIT, MutationResult, Outcome, PullRequest, PullResponse, PushRequest,
-    PushResponse, RejectCode,
+    Change, MAX_PULL_LIMIT, MAX_PUSH, MutationResult, Outcome, PullRequest, PullResponse,
+    PushRequest, PushResponse, RejectCode,
 };
 use super::record::RecordMeta;
 use super::scope::{ScopeError, UserCtx, can_apply, can_read};
 use super::store::{Decision, Loaded, ServerStore, StoredRecord};
 use crate::SCHEMA_VERSION;
+use std::collections::BTreeMap;
 
 /// Why a whole request failed (as opposed to one mutation being rejected).
 #[derive(Debug, thiserror::Error)]
@@ -32,7 +34,8 @@ pub enum SyncError<E: std::error::Error + 'static> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServerConfig {
     pub stamps: StampPolicy,
-    /// The most mutations one push may carry.
+    /// The most mutations one push may carry. Devices push a step (up to [`MAX_PUSH`]
+    /// mutations) whole, so a server that takes fewer refuses a big step's push.
     pub max_push: usize,
 }
 
@@ -40,7 +43,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             stamps: StampPolicy::default(),
-            max_push: 1_000,
+            max_push: MAX_PUSH,
         }
     }
 }
@@ -57,6 +60,41 @@ pub struct SyncServer<S> {
 struct Refusal {
     code: RejectCode,
     reason: String,
+}
+
+impl Refusal {
+    /// The rejection, remembered under the mutation id.
+    fn into_decision(self) -> Decision {
+        Decision {
+            outcome: Outcome::Rejected {
+                code: self.code,
+                reason: self.reason,
+            },
+            remember: true,
+            write: None,
+        }
+    }
+}
+
+/// The reason the later mutations of a step get once `refused` (rejected with `code` and
+/// `reason`) was refused. A replayed follower's refusal is passed on as it is.
+fn step_refusal(refused: &Mutation, code: RejectCode, reason: &str) -> String {
+    if code == RejectCode::StepRefused {
+        return reason.to_owned();
+    }
+    let change = match &refused.op {
+        Op::Transition {
+            field, from, to, ..
+        } => {
+            format!("the move of {field} from \"{from}\" to \"{to}\"")
+        }
+        op => format!("the {}", op.name()),
+    };
+    format!(
+        "part of a step that was refused: {change} of {kind} {id}: {reason}",
+        kind = refused.kind,
+        id = refused.record_id,
+    )
 }
 
 impl From<ScopeError> for Refusal {
@@ -108,11 +146,32 @@ impl<S: ServerStore> SyncServer<S> {
 
     /// Applies a push, one mutation (one store transaction) at a time, in the order given.
     /// `now_ms` is the server's clock.
+    ///
+    /// Mutations of one step (the same `Mutation::step`) stand or fall from the first refused
+    /// one on: once one is rejected, each later one of that step in the push is rejected too
+    /// ([`RejectCode::StepRefused`], the reason naming the refused change), remembered like
+    /// any rejection. A mutation processed before (a replay) always answers its first
+    /// outcome, and a replayed rejection refuses the rest of its step in the same way.
     pub async fn push(
         &self,
         user: &UserCtx,
         request: PushRequest,
         now_ms: i64,
+    ) -> Result<PushResponse, SyncError<S::Error>> {
+        self.push_with(user, request, now_ms, |_| None).await
+    }
+
+    /// [`SyncServer::push`] with a check of the caller's before the engine's own: `pre`
+    /// refusing a new mutation rejects it with its code and reason (remembered, so a replay
+    /// answers the same whatever `pre` would say then), and refuses the rest of its step.
+    /// `pre` sees mutations in push order and is not asked about replays or about mutations
+    /// of a step already refused.
+    pub async fn push_with(
+        &self,
+        user: &UserCtx,
+        request: PushRequest,
+        now_ms: i64,
+        pre: impl Fn(&Mutation) -> Option<(RejectCode, String)>,
     ) -> Result<PushResponse, SyncError<S::Error>> {
         if request.schema_version != SCHEMA_VERSION {
             return Err(SyncError::UpdateRequired {
@@ -127,12 +186,39 @@ impl<S: ServerStore> SyncServer<S> {
             });
         }
         let mut results = Vec::with_capacity(request.mutations.len());
+        // The reason each refused step gives its later mutations.
+        let mut refused_steps: BTreeMap<MutationId, String> = BTreeMap::new();
         for m in &request.mutations {
+            let refused_step = m.step.and_then(|step| refused_steps.get(&step));
             let outcome = self
                 .store
-                .apply_mutation(m, |loaded| self.decide(user, &request, m, loaded, now_ms))
+                .apply_mutation(m, |loaded| {
+                    if let Some(prior) = loaded.prior {
+                        return Decision {
+                            outcome: prior.replayed(),
+                            remember: false,
+                            write: None,
+                        };
+                    }
+                    let refusal = match refused_step {
+                        Some(reason) => Some(Refusal {
+                            code: RejectCode::StepRefused,
+                            reason: reason.clone(),
+                        }),
+                        None => pre(m).map(|(code, reason)| Refusal { code, reason }),
+                    };
+                    match refusal {
+                        Some(refusal) => refusal.into_decision(),
+                        None => self.decide(user, &request, m, loaded, now_ms),
+                    }
+                })
                 .await
                 .map_err(SyncError::Store)?;
+            if let (Some(step), Outcome::Rejected { code, reason }) = (m.step, &outcome) {
+                refused_steps
+                    .entry(step)
+                    .or_insert_with(|| step_refusal(m, *code, reason));
+            }
             results.push(MutationResult {
                 mutation_id: m.mutation_id,
                 outcome,
@@ -144,6 +230,7 @@ impl<S: ServerStore> SyncServer<S> {
         })
     }
 
+    /// Decides a mutation not processed before.
     fn decide(
         &self,
         user: &UserCtx,
@@ -152,27 +239,13 @@ impl<S: ServerStore> SyncServer<S> {
         loaded: Loaded,
         now_ms: i64,
     ) -> Decision {
-        if let Some(prior) = loaded.prior {
-            return Decision {
-                outcome: prior.replayed(),
-                remember: false,
-                write: None,
-            };
-        }
         let decision = match self.judge(user, request, m, loaded.record, now_ms) {
             Ok((outcome, write)) => Decision {
                 outcome,
                 remember: true,
                 write,
             },
-            Err(refusal) => Decision {
-                outcome: Outcome::Rejected {
-                    code: refusal.code,
-                    reason: refusal.reason,
-                },
-                remember: true,
-                write: None,
-            },
+            Err(refusal) => refusal.into_decision(),
         };
         match decision.write {
             // The version the store will give the record.

@@ -141,6 +141,7 @@ impl<'a> Changes<'a> {
             kind,
             record_id,
             op,
+            step: None,
         });
     }
 

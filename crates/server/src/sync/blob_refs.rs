@@ -210,6 +210,7 @@ mod tests {
             kind: RecordKind::Customer,
             record_id: RecordId(Uuid::now_v7()),
             op,
+            step: None,
         }
     }
 

@@ -302,6 +302,7 @@ pub async fn push_as(
         kind,
         record_id,
         op,
+        step: None,
     };
     let request = PushRequest {
         schema_version: huifang_core::SCHEMA_VERSION,
