@@ -264,3 +264,82 @@ async fn a_blob_uploaded_by_another_store_is_not_this_stores() {
         state.db.close().await;
     }
 }
+
+#[tokio::test]
+async fn a_blob_refused_change_refuses_the_rest_of_its_step() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        let advisor = person(&app, "advisor1").await;
+        let mut device = Device::of(&advisor);
+        let missing = hash(b"a photo that never left the tablet");
+        let (a, b, c) = (
+            RecordId(Uuid::now_v7()),
+            RecordId(Uuid::now_v7()),
+            RecordId(Uuid::now_v7()),
+        );
+        // One save: a lead, another with a photo not uploaded, a field of the first; then a
+        // change saved on its own.
+        let step = Some(MutationId(Uuid::now_v7()));
+        let mut saved: Vec<Mutation> = [
+            (a, lead(&advisor, "王芳", "note", json!("-"))),
+            (b, lead(&advisor, "李雷", "blob", json!(missing))),
+            (
+                a,
+                Op::SetFields {
+                    writes: vec![FieldWrite {
+                        field: "grade".to_owned(),
+                        value: json!("H"),
+                        base: None,
+                    }],
+                },
+            ),
+        ]
+        .into_iter()
+        .map(|(id, op)| Mutation {
+            step,
+            ..device.mutation(id, op)
+        })
+        .collect();
+        saved.push(device.mutation(c, lead(&advisor, "韩梅", "note", json!("-"))));
+        let request = device.push(saved);
+        let first = push(&app, &advisor, &request).await;
+        assert_eq!(first[0], Outcome::Applied { version: 1 }, "[{label}]");
+        assert!(
+            rejected_for(&first[1], &missing),
+            "[{label}] {:?}",
+            first[1]
+        );
+        match &first[2] {
+            Outcome::Rejected {
+                code: RejectCode::StepRefused,
+                reason,
+            } => assert!(
+                reason.starts_with("part of a step that was refused: ")
+                    && reason.contains(&b.to_string())
+                    && reason.contains(&missing),
+                "[{label}] {reason}"
+            ),
+            other => panic!("[{label}] not refused with its step: {other:?}"),
+        }
+        assert_eq!(
+            first[3],
+            Outcome::Applied { version: 2 },
+            "[{label}] another save is judged on its own"
+        );
+        let written: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sync_records")
+            .fetch_one(&state.db.pool)
+            .await
+            .expect("count");
+        assert_eq!(written, 2, "[{label}] the refused lead is not written");
+
+        // The photo arrives, the answer was lost: the replay still answers the same.
+        upload(&app, &advisor, b"a photo that never left the tablet").await;
+        let again = push(&app, &advisor, &request).await;
+        assert_eq!(again[0], Outcome::Duplicate { version: 1 }, "[{label}]");
+        assert_eq!(again[1], first[1], "[{label}]");
+        assert_eq!(again[2], first[2], "[{label}]");
+        assert_eq!(again[3], Outcome::Duplicate { version: 2 }, "[{label}]");
+        state.db.close().await;
+    }
+}

@@ -4,18 +4,16 @@
 //! a reason, remembered like any other rejection, so the device shows it under "needs
 //! attention" and a replay gets the same answer.
 //!
-//! The mutations that pass go to the core's engine as one push; those that do not write
-//! nothing but their outcome, so their place in the batch changes no other mutation's fate.
+//! The check runs inside the core's push loop (`SyncServer::push_with`), in push order: a
+//! refused mutation writes nothing but its outcome, and the later mutations of its step are
+//! refused with it, as for any other rejection.
 
 use super::SyncStoreError;
 use crate::db::Db;
 use crate::error::Error;
 use huifang_core::sync::blobs::references;
-use huifang_core::sync::{
-    Decision, Mutation, MutationResult, Outcome, PushRequest, PushResponse, RejectCode,
-    ServerConfig, ServerStore, SyncError, UserCtx,
-};
-use huifang_core::{SCHEMA_VERSION, StoreId, UserProfile};
+use huifang_core::sync::{Mutation, PushRequest, PushResponse, RejectCode, SyncError, UserCtx};
+use huifang_core::{StoreId, UserProfile};
 use std::collections::BTreeSet;
 
 /// How many hashes one `IN (...)` lists.
@@ -71,7 +69,10 @@ async fn uploaded(
     Ok(found)
 }
 
-/// `POST /api/sync/push` with the blob references checked.
+/// `POST /api/sync/push` with the blob references checked: the engine asks [`refusal`]
+/// about each new mutation in push order, so a refused one is remembered like any rejection
+/// and refuses the rest of its step, and a replay keeps its first answer whatever became of
+/// the blob since.
 pub(crate) async fn push(
     db: &Db,
     engine: &super::Engine,
@@ -79,111 +80,25 @@ pub(crate) async fn push(
     request: PushRequest,
     now_ms: i64,
 ) -> Result<PushResponse, Error> {
-    let user = UserCtx::of(me);
     let wanted: BTreeSet<String> = request
         .mutations
         .iter()
         .filter_map(|m| references(&m.op).ok())
         .flatten()
         .collect();
-    let malformed = request.mutations.iter().any(|m| references(&m.op).is_err());
-    if wanted.is_empty() && !malformed {
-        return engine
-            .push(&user, request, now_ms)
+    let uploaded = if wanted.is_empty() {
+        BTreeSet::new()
+    } else {
+        uploaded(db, &me.store_id, &wanted)
             .await
-            .map_err(super::sync_error);
-    }
-    // The request-wide checks come before anything is written, as in the engine.
-    if request.schema_version != SCHEMA_VERSION {
-        return Err(super::sync_error(SyncError::UpdateRequired {
-            client: request.schema_version,
-            server: SCHEMA_VERSION,
-        }));
-    }
-    // The app's state builds the engine with the default batch limit.
-    let max = ServerConfig::default().max_push;
-    if request.mutations.len() > max {
-        return Err(super::sync_error(SyncError::BatchTooLarge {
-            max,
-            got: request.mutations.len(),
-        }));
-    }
-    let store = engine.store();
-    let uploaded = uploaded(db, &me.store_id, &wanted)
+            .map_err(|e| super::sync_error(SyncError::Store(e)))?
+    };
+    engine
+        .push_with(&UserCtx::of(me), request, now_ms, |m| {
+            refusal(m, &uploaded).map(|reason| (RejectCode::Invalid, reason))
+        })
         .await
-        .map_err(|e| super::sync_error(SyncError::Store(e)))?;
-    let PushRequest {
-        schema_version,
-        client_id,
-        mutations,
-    } = request;
-    let mut refused: Vec<(usize, Mutation, String)> = Vec::new();
-    let mut passed = Vec::with_capacity(mutations.len());
-    for (i, m) in mutations.into_iter().enumerate() {
-        match refusal(&m, &uploaded) {
-            Some(reason) => refused.push((i, m, reason)),
-            None => passed.push(m),
-        }
-    }
-    let total = passed.len() + refused.len();
-    let mut answer = engine
-        .push(
-            &user,
-            PushRequest {
-                schema_version,
-                client_id,
-                mutations: passed,
-            },
-            now_ms,
-        )
-        .await
-        .map_err(super::sync_error)?;
-    let mut results: Vec<Option<MutationResult>> = vec![None; total];
-    let mut rejected_at = BTreeSet::new();
-    for (i, m, reason) in refused {
-        let outcome = store
-            .apply_mutation(&m, |loaded| match loaded.prior {
-                // A replay keeps its first answer, whatever became of the blob since.
-                Some(prior) => Decision {
-                    outcome: prior.replayed(),
-                    remember: false,
-                    write: None,
-                },
-                None => Decision {
-                    outcome: Outcome::Rejected {
-                        code: RejectCode::Invalid,
-                        reason,
-                    },
-                    remember: true,
-                    write: None,
-                },
-            })
-            .await
-            .map_err(|e| super::sync_error(SyncError::Store(e)))?;
-        rejected_at.insert(i);
-        if let Some(slot) = results.get_mut(i) {
-            *slot = Some(MutationResult {
-                mutation_id: m.mutation_id,
-                outcome,
-            });
-        }
-    }
-    let mut applied = answer.results.drain(..);
-    for (i, slot) in results.iter_mut().enumerate() {
-        if !rejected_at.contains(&i) {
-            *slot = applied.next();
-        }
-    }
-    let results = results
-        .into_iter()
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| {
-            Error::Internal("the sync engine did not answer for every mutation".to_owned())
-        })?;
-    Ok(PushResponse {
-        results,
-        server_time_ms: answer.server_time_ms,
-    })
+        .map_err(super::sync_error)
 }
 
 #[cfg(test)]
