@@ -97,6 +97,16 @@ impl Device {
             .collect()
     }
 
+    /// The writes of one save, as `Replica::write_all` makes them: one step, sharing a step
+    /// id.
+    fn step(&mut self, writes: Vec<Write>) -> Vec<Mutation> {
+        let step = Some(MutationId(Uuid::now_v7()));
+        self.mutations(writes)
+            .into_iter()
+            .map(|m| Mutation { step, ..m })
+            .collect()
+    }
+
     fn request(&self, mutations: Vec<Mutation>) -> PushRequest {
         PushRequest {
             schema_version: SCHEMA_VERSION,
@@ -947,6 +957,130 @@ async fn the_directory_carries_the_configured_complaint_rules() {
         .await;
         assert_eq!(csv.status, StatusCode::OK, "[{label}] {}", csv.text());
         assert_eq!(csv.text(), configured.to_csv(false), "[{label}]");
+        state.db.close().await;
+    }
+}
+
+/// The complaint's "judged" (or other `kind`) step events, as a lead sees them.
+async fn step_events(state: &AppState, who: &Person, id: RecordId, kind: &str) -> usize {
+    use huifang_core::care::complaints::fields as f;
+    records(state, who)
+        .await
+        .iter()
+        .filter(|r| {
+            matches!(r, Record::Event(e)
+                if e.kind == RecordKind::ComplaintStep
+                    && e.fields.get(f::COMPLAINT) == Some(&serde_json::json!(id.to_string()))
+                    && e.fields.get(f::STEP) == Some(&serde_json::json!(kind)))
+        })
+        .count()
+}
+
+#[tokio::test]
+async fn a_step_refused_at_its_first_change_is_refused_whole() {
+    use huifang_core::care::complaints::fields as f;
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        let agent = person(&app, &state, "agent1").await;
+        let agent2 = person(&app, &state, "agent2").await;
+        let supervisor = person(&app, &state, "supervisor").await;
+        let rules = ComplaintRules::default();
+        let mut tablet = Device::of(&agent);
+        let mut tablet2 = Device::of(&agent2);
+        let now = now_ms();
+
+        // Both tablets judge the same registered complaint offline, each as one save.
+        let id = registered(
+            &app,
+            &agent,
+            &mut tablet,
+            &form(Category::RepairQuality, Severity::Escalated, now, "异响"),
+        )
+        .await;
+        let first_copy = current(&state, &agent, id).await;
+        let old_copy = current(&state, &agent2, id).await;
+        let first = apply(
+            ctx(&agent, &rules),
+            &first_copy,
+            &judge(true, Some(Department::Workshop)),
+        )
+        .expect("a step the core allows");
+        let first = tablet.step(first);
+        let outcomes = push(&app, &agent, &tablet, first).await;
+        assert!(
+            outcomes.iter().all(|o| o.version().is_some()),
+            "[{label}] {outcomes:?}"
+        );
+
+        let late = apply(ctx(&agent2, &rules), &old_copy, &judge(false, None))
+            .expect("on the old copy the step is possible");
+        let late = tablet2.step(late);
+        assert!(late.len() > 2, "[{label}] {late:?}");
+        let outcomes = push(&app, &agent2, &tablet2, late.clone()).await;
+        let (code, reason) = rejected(&outcomes[0]);
+        assert_eq!(code, RejectCode::StaleTransition, "[{label}] {reason}");
+        for (m, outcome) in late.iter().zip(&outcomes).skip(1) {
+            let (code, reason) = rejected(outcome);
+            assert_eq!(code, RejectCode::StepRefused, "[{label}] {m:?}: {reason}");
+            assert!(
+                reason.starts_with("part of a step that was refused: ")
+                    && reason.contains("from \"registered\" to \"judged\"")
+                    && reason.contains("someone changed it first"),
+                "[{label}] {reason}"
+            );
+        }
+        // A replay (the answer was lost) answers the same.
+        let again = push(&app, &agent2, &tablet2, late).await;
+        assert_eq!(again, outcomes, "[{label}]");
+
+        // Nothing of the late judgement was written.
+        let after = current(&state, &supervisor, id).await;
+        assert_eq!(status(&after), Status::Investigating, "[{label}]");
+        assert_eq!(
+            after.value(f::JUSTIFIED),
+            Some(&serde_json::json!(true)),
+            "[{label}]"
+        );
+        assert_eq!(
+            after.value(f::JUDGEMENT),
+            Some(&serde_json::json!("属实，车间返工")),
+            "[{label}]"
+        );
+        assert_eq!(after.value(f::CLOSED_AT), None, "[{label}]");
+        assert_eq!(after.value(f::STATUS_REASON), None, "[{label}]");
+        assert_eq!(
+            step_events(&state, &supervisor, id, "judged").await,
+            1,
+            "[{label}] one judgement on the timeline"
+        );
+
+        // An agent's approval as one save: the lead-only move is refused, and with it the
+        // approved solution and the timeline event.
+        step(&app, &state, &agent, &mut tablet, id, propose()).await;
+        let proposed = current(&state, &agent, id).await;
+        let forged = apply(
+            ctx(&supervisor, &rules),
+            &proposed,
+            &Move::Approve { solution: 0 },
+        )
+        .expect("a lead may approve");
+        let forged = tablet.step(forged);
+        let outcomes = push(&app, &agent, &tablet, forged).await;
+        let (code, reason) = rejected(&outcomes[0]);
+        assert_eq!(code, RejectCode::Forbidden, "[{label}] {reason}");
+        for outcome in &outcomes[1..] {
+            let (code, reason) = rejected(outcome);
+            assert_eq!(code, RejectCode::StepRefused, "[{label}] {reason}");
+        }
+        let after = current(&state, &supervisor, id).await;
+        assert_eq!(status(&after), Status::Proposed, "[{label}]");
+        assert_eq!(after.value(f::APPROVED), None, "[{label}]");
+        assert_eq!(
+            step_events(&state, &supervisor, id, "approved").await,
+            0,
+            "[{label}]"
+        );
         state.db.close().await;
     }
 }
