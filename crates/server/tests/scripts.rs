@@ -24,7 +24,7 @@ async fn each_store_gets_every_default_script_once() {
 
         let agent = common::user_ctx(&state, "agent1").await;
         let scripts = common::entities(&state, &agent, RecordKind::CallScript).await;
-        assert_eq!(scripts.len(), 16, "[{label}]");
+        assert_eq!(scripts.len(), Purpose::ALL.len() * 2, "[{label}]");
         let page = state
             .sync
             .pull(
@@ -48,7 +48,11 @@ async fn each_store_gets_every_default_script_once() {
             })
             .map(|g| serde_json::from_value(g).expect("a graph"))
             .collect();
-        assert_eq!(versions.len(), 16, "[{label}] one published version each");
+        assert_eq!(
+            versions.len(),
+            Purpose::ALL.len() * 2,
+            "[{label}] one published version each"
+        );
         assert!(versions.iter().all(|g| validate(g).is_empty()), "[{label}]");
         state.db.close().await;
     }
@@ -69,7 +73,7 @@ async fn two_starts_at_once_make_one_set_of_scripts() {
         b.expect("second");
         let agent = common::user_ctx(&state, "agent1").await;
         let scripts = common::entities(&state, &agent, RecordKind::CallScript).await;
-        assert_eq!(scripts.len(), 16, "[{label}]");
+        assert_eq!(scripts.len(), Purpose::ALL.len() * 2, "[{label}]");
         state.db.close().await;
     }
 }
