@@ -14,6 +14,7 @@
 
 use super::browser::{self, LockGuard};
 use super::transport::{self, ApiClientError};
+use crate::components::CapturedImage;
 use crate::i18n::Key;
 use crate::storage::idb::{IdbClientStore, IdbError, database_name};
 use crate::storage::local;
@@ -22,6 +23,7 @@ use futures::future::{Either, select};
 use futures::{FutureExt, StreamExt};
 use gloo_timers::future::TimeoutFuture;
 use huifang_core::UserProfile;
+use huifang_core::sync::blobs;
 use huifang_core::sync::{
     ClientId, Conflict, Mutation, MutationId, NeedsAttention, Op, PendingMutation, PullResponse,
     PushResponse, Record, RecordId, RecordKind, Replica, ReplicaError, StampPolicy, StateMachines,
@@ -68,6 +70,17 @@ pub enum EngineError {
     Timeout(u32),
     #[error("the server did not answer for every pushed change")]
     IncompleteAnswer,
+    /// A blob a pending change references could not be uploaded: the push waits for it and
+    /// the run is retried like a failed push.
+    #[error("uploading the file {sha256} failed: {source}")]
+    Upload {
+        sha256: String,
+        source: ApiClientError,
+    },
+    /// Bytes offered under a name that is not their SHA-256 (a bug in the caller, or a
+    /// damaged download): never stored.
+    #[error("the file's bytes do not match its name {0}")]
+    BlobMismatch(String),
 }
 
 impl EngineError {
@@ -83,6 +96,8 @@ impl EngineError {
             EngineError::Api(e) => e.key(),
             EngineError::Timeout(_) => Key::ErrSyncTimeout,
             EngineError::IncompleteAnswer => Key::ErrUnexpected,
+            EngineError::Upload { source, .. } => source.key(),
+            EngineError::BlobMismatch(_) => Key::ErrUnexpected,
         }
     }
 
@@ -581,6 +596,128 @@ impl SyncEngine {
         }
     }
 
+    // ---- Blobs (signatures, photos) --------------------------------------------------------
+
+    /// Keeps a captured image on the device until it is uploaded (with the push of the first
+    /// change that references it). Call it BEFORE writing the change that references
+    /// `image.sha256`: when this returns `Ok` the bytes are on disk.
+    pub async fn keep_blob(&self, image: &CapturedImage) -> Result<(), EngineError> {
+        if blobs::hash(&image.bytes) != image.sha256 {
+            return Err(EngineError::BlobMismatch(image.sha256.clone()));
+        }
+        let sha256 = image.sha256.as_str();
+        self.read(async |r| {
+            // Already there (the same photo twice): keep what the device knows of it.
+            if r.store()
+                .blob_uploaded(sha256)
+                .await
+                .map_err(ReplicaError::Store)?
+                .is_some()
+            {
+                return Ok(());
+            }
+            r.store()
+                .put_blob(sha256, &image.content_type, &image.bytes)
+                .await
+                .map_err(ReplicaError::Store)
+        })
+        .await
+    }
+
+    /// Keeps a blob fetched from the server (so it shows offline next time); the server has
+    /// it, so it is never uploaded.
+    pub async fn keep_downloaded_blob(
+        &self,
+        sha256: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Result<(), EngineError> {
+        if blobs::hash(bytes) != sha256 {
+            return Err(EngineError::BlobMismatch(sha256.to_owned()));
+        }
+        self.read(async |r| {
+            r.store()
+                .put_blob_marked(sha256, content_type, bytes, true)
+                .await
+                .map_err(ReplicaError::Store)
+        })
+        .await
+    }
+
+    /// An object URL of the device's copy of a blob, or `None` when the device does not have
+    /// it. The caller revokes it (`URL.revokeObjectURL`) when done.
+    pub async fn blob_url(&self, sha256: &str) -> Result<Option<String>, EngineError> {
+        let blob = self
+            .read(async |r| r.store().blob(sha256).await.map_err(ReplicaError::Store))
+            .await?;
+        blob.map(|b| object_url(&b.content_type, &b.bytes))
+            .transpose()
+    }
+
+    /// Whether the device has the blob, and whether the server has it too: `None` when the
+    /// device does not have it.
+    pub async fn blob_uploaded(&self, sha256: &str) -> Result<Option<bool>, EngineError> {
+        self.read(async |r| {
+            r.store()
+                .blob_uploaded(sha256)
+                .await
+                .map_err(ReplicaError::Store)
+        })
+        .await
+    }
+
+    /// Uploads every blob `mutations` reference that the server does not have yet, and marks
+    /// each uploaded. A blob missing from the device is logged and left to the server, which
+    /// refuses the change with a reason the person sees. Returns how many were uploaded.
+    pub async fn upload_blobs(&self, mutations: &[Mutation]) -> Result<usize, EngineError> {
+        let mut seen = std::collections::BTreeSet::new();
+        let wanted: Vec<String> = mutations
+            .iter()
+            .flat_map(|m| blobs::referenced(&m.op))
+            .filter(|h| seen.insert(h.clone()))
+            .collect();
+        let mut uploaded = 0;
+        for sha256 in wanted {
+            let sha256 = sha256.as_str();
+            match self.blob_uploaded(sha256).await? {
+                Some(true) => continue,
+                None => {
+                    leptos::logging::warn!(
+                        "the file {sha256} a change references is not on this device: the \
+                         change is pushed anyway and the server decides"
+                    );
+                    continue;
+                }
+                Some(false) => {}
+            }
+            let Some(blob) = self
+                .read(async |r| r.store().blob(sha256).await.map_err(ReplicaError::Store))
+                .await?
+            else {
+                continue; // deleted meanwhile: as if missing
+            };
+            transport::put_bytes(
+                &format!("/api/blobs/{sha256}"),
+                &blob.content_type,
+                &blob.bytes,
+            )
+            .await
+            .map_err(|source| EngineError::Upload {
+                sha256: sha256.to_owned(),
+                source,
+            })?;
+            self.read(async |r| {
+                r.store()
+                    .put_blob_marked(sha256, &blob.content_type, &blob.bytes, true)
+                    .await
+                    .map_err(ReplicaError::Store)
+            })
+            .await?;
+            uploaded += 1;
+        }
+        Ok(uploaded)
+    }
+
     // ---- The loop ------------------------------------------------------------------------
 
     async fn lead(self, mut triggers: mpsc::UnboundedReceiver<()>) {
@@ -665,6 +802,8 @@ impl SyncEngine {
             }
             last_first = first;
             stats.pushed += request.mutations.len();
+            // The server refuses a change whose files it does not have: they go first.
+            self.upload_blobs(&request.mutations).await?;
             let response: PushResponse = transport::post_json("/api/sync/push", &request).await?;
             self.locked(async |r| r.on_push_response(response, now_ms()).await)
                 .await?;
@@ -729,6 +868,25 @@ impl SyncEngine {
             changed: false,
         });
     }
+}
+
+/// An object URL for bytes of a content type (revoke it with `URL.revokeObjectURL`).
+pub fn object_url(content_type: &str, bytes: &[u8]) -> Result<String, EngineError> {
+    let failed = |e: JsValue| {
+        EngineError::Browser(browser::BrowserError {
+            api: "Blob",
+            message: e
+                .dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+                .unwrap_or_else(|| format!("{e:?}")),
+        })
+    };
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(content_type);
+    let blob =
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(failed)?;
+    web_sys::Url::create_object_url_with_blob(&blob).map_err(failed)
 }
 
 fn online() -> bool {

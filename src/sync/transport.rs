@@ -100,3 +100,28 @@ pub async fn post_empty(path: &str) -> Result<(), ApiClientError> {
         .await
         .map(|_| ())
 }
+
+/// A PUT of raw bytes (a blob) whose answer carries nothing the app reads: any success
+/// (200 "had it", 201 "stored") is `Ok`. Idempotent, so safe to repeat after a lost answer.
+pub async fn put_bytes(path: &str, content_type: &str, bytes: &[u8]) -> Result<(), ApiClientError> {
+    let body = js_sys::Uint8Array::from(bytes);
+    let request = with_schema(Request::put(path))
+        .header("content-type", content_type)
+        .body(wasm_bindgen::JsValue::from(body));
+    send(request).await.map(|_| ())
+}
+
+/// A GET of raw bytes (a blob): the body and its content type.
+pub async fn get_bytes(path: &str) -> Result<(Vec<u8>, Option<String>), ApiClientError> {
+    let response = send(with_schema(Request::get(path)).build()).await?;
+    let status = response.status();
+    let content_type = response.headers().get("content-type");
+    let bytes = response
+        .binary()
+        .await
+        .map_err(|e| ApiClientError::Unexpected {
+            status,
+            detail: e.to_string(),
+        })?;
+    Ok((bytes, content_type))
+}

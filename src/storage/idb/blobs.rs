@@ -1,6 +1,10 @@
 //! Content-addressed bytes (signatures, photos) by SHA-256, kept until uploaded and no
 //! longer referenced. The caller names the bytes by their hash (it computes it anyway for the
 //! idempotent upload); this store checks the name's form, not the content.
+//!
+//! Beside the bytes each blob keeps whether the server has it (`uploaded`, a field of the
+//! stored object, so no schema step: a blob stored before the flag existed reads as not
+//! uploaded and is uploaded again, harmlessly, as the server's PUT is idempotent).
 
 use super::IdbClientStore;
 use super::codec::set;
@@ -11,6 +15,9 @@ use idb::{Query, Transaction};
 use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
+/// The field of a stored blob that says the server has it.
+const UPLOADED_FIELD: &str = "uploaded";
+
 /// A stored blob.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredBlob {
@@ -19,11 +26,7 @@ pub struct StoredBlob {
 }
 
 fn blob_key(sha256: &str) -> Result<JsValue, IdbError> {
-    let ok = sha256.len() == 64
-        && sha256
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    match ok {
+    match huifang_core::sync::blobs::is_hash(sha256) {
         true => Ok(JsValue::from_str(sha256)),
         false => Err(IdbError::Request {
             name: "DataError".to_owned(),
@@ -33,17 +36,32 @@ fn blob_key(sha256: &str) -> Result<JsValue, IdbError> {
 }
 
 impl IdbClientStore {
-    /// Stores `bytes` under their SHA-256 (hex, lower case); durable when it returns `Ok`.
+    /// Stores `bytes` under their SHA-256 (hex, lower case), not yet uploaded; durable when
+    /// it returns `Ok`.
     pub async fn put_blob(
         &self,
         sha256: &str,
         content_type: &str,
         bytes: &[u8],
     ) -> Result<(), IdbError> {
+        self.put_blob_marked(sha256, content_type, bytes, false)
+            .await
+    }
+
+    /// Stores `bytes` under their SHA-256 with whether the server has them (`true` for a copy
+    /// fetched from the server).
+    pub async fn put_blob_marked(
+        &self,
+        sha256: &str,
+        content_type: &str,
+        bytes: &[u8],
+        uploaded: bool,
+    ) -> Result<(), IdbError> {
         let key = blob_key(sha256)?;
         let value = Object::new();
         set(&value, CONTENT_TYPE_FIELD, &JsValue::from_str(content_type))?;
         set(&value, BYTES_FIELD, &Uint8Array::from(bytes))?;
+        set(&value, UPLOADED_FIELD, &JsValue::from_bool(uploaded))?;
         self.write_blob(key, Some(value.into())).await
     }
 
@@ -52,21 +70,38 @@ impl IdbClientStore {
     }
 
     pub async fn blob(&self, sha256: &str) -> Result<Option<StoredBlob>, IdbError> {
+        Ok(self.blob_with_state(sha256).await?.map(|(blob, _)| blob))
+    }
+
+    /// The blob and whether the server has it.
+    pub async fn blob_with_state(
+        &self,
+        sha256: &str,
+    ) -> Result<Option<(StoredBlob, bool)>, IdbError> {
         let Some(value) = self.get(BLOBS, blob_key(sha256)?).await? else {
             return Ok(None);
         };
-        let field = |name: &str| Reflect::get(&value, &JsValue::from_str(name)).ok();
-        let content_type = field(CONTENT_TYPE_FIELD)
-            .and_then(|v| v.as_string())
-            .ok_or_else(|| IdbError::deserialise("blob", "no content type"))?;
-        let bytes = field(BYTES_FIELD)
-            .and_then(|v| v.dyn_into::<Uint8Array>().ok())
-            .ok_or_else(|| IdbError::deserialise("blob", "no bytes"))?
-            .to_vec();
-        Ok(Some(StoredBlob {
-            content_type,
-            bytes,
-        }))
+        Ok(Some((decode_blob(&value)?, uploaded_of(&value))))
+    }
+
+    /// Whether the server has the blob; `None` when the device does not have it.
+    pub async fn blob_uploaded(&self, sha256: &str) -> Result<Option<bool>, IdbError> {
+        let Some(value) = self.get(BLOBS, blob_key(sha256)?).await? else {
+            return Ok(None);
+        };
+        Ok(Some(uploaded_of(&value)))
+    }
+
+    /// Records that the server has the blob; `false` when the device does not have it.
+    pub async fn mark_uploaded(&self, sha256: &str) -> Result<bool, IdbError> {
+        match self.blob(sha256).await? {
+            Some(blob) => {
+                self.put_blob_marked(sha256, &blob.content_type, &blob.bytes, true)
+                    .await?;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
     async fn write_blob(&self, key: JsValue, value: Option<JsValue>) -> Result<(), IdbError> {
@@ -89,4 +124,28 @@ impl IdbClientStore {
             }
         }
     }
+}
+
+/// A stored blob object's content type and bytes.
+fn decode_blob(value: &JsValue) -> Result<StoredBlob, IdbError> {
+    let field = |name: &str| Reflect::get(value, &JsValue::from_str(name)).ok();
+    let content_type = field(CONTENT_TYPE_FIELD)
+        .and_then(|v| v.as_string())
+        .ok_or_else(|| IdbError::deserialise("blob", "no content type"))?;
+    let bytes = field(BYTES_FIELD)
+        .and_then(|v| v.dyn_into::<Uint8Array>().ok())
+        .ok_or_else(|| IdbError::deserialise("blob", "no bytes"))?
+        .to_vec();
+    Ok(StoredBlob {
+        content_type,
+        bytes,
+    })
+}
+
+/// The `uploaded` flag of a stored blob object; missing (stored before the flag) is `false`.
+fn uploaded_of(value: &JsValue) -> bool {
+    Reflect::get(value, &JsValue::from_str(UPLOADED_FIELD))
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
 }
