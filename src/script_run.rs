@@ -7,10 +7,11 @@
 use crate::calls::Task;
 use crate::model::CustomerFile;
 use huifang_core::care::calls::{Outcome, Satisfaction};
+use huifang_core::care::complaints::{Channel, Registration, Severity};
 use huifang_core::scripts::fields;
 use huifang_core::scripts::graph::{EndOutcome, Graph, Tag};
 use huifang_core::scripts::runner::Run;
-use huifang_core::sync::{Op, Record, RecordId, RecordKind, Scope, UserCtx, Write};
+use huifang_core::sync::{Record, RecordId, RecordKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -161,52 +162,50 @@ pub fn record_fields(saved: &SavedRun) -> Vec<(String, Value)> {
     ]
 }
 
-/// A complaint registered from an unsatisfied answer, filled from the call: the customer, the
-/// visit, the question and answer, what the customer said.
+/// The registration form of a complaint from an unsatisfied answer, filled from the call: the
+/// customer, the visit, the question and answer, what the customer said. The agent picks the
+/// category and saves it without leaving the call.
 pub fn complaint_from(
-    user: &UserCtx,
     task: &Task,
     file: &CustomerFile,
     question: &str,
     answer: &str,
     said: &str,
-) -> Write {
-    let mut f = BTreeMap::new();
-    f.insert("customer".to_owned(), json!(task.customer.to_string()));
-    f.insert("complainant".to_owned(), json!(file.customer.name));
-    f.insert("phone".to_owned(), json!(file.customer.phone));
-    f.insert("channel".to_owned(), json!("callback"));
-    f.insert("task".to_owned(), json!(task.id.to_string()));
-    if let Some(wo) = &task.work_order {
-        f.insert("work_order".to_owned(), json!(wo));
-    }
-    f.insert("severity".to_owned(), json!("general"));
+    now_ms: i64,
+) -> Registration {
     let content = if said.trim().is_empty() {
         format!("{question} — {answer}")
     } else {
         format!("{question} — {answer}\n{said}")
     };
-    f.insert("content".to_owned(), json!(content));
-    Write {
-        kind: RecordKind::Complaint,
-        record: None,
-        op: Op::Create {
-            scope: Scope {
-                store: user.store.clone(),
-                owner: Some(user.user.clone()),
-            },
-            fields: f,
-        },
+    Registration {
+        customer: Some(task.customer),
+        complainant: file.customer.name.clone(),
+        phone: file.customer.phone.clone(),
+        channel: Some(Channel::Callback),
+        received_at: now_ms,
+        vehicle: file
+            .vehicles
+            .first()
+            .map(|v| v.plate.clone())
+            .unwrap_or_default(),
+        work_order: task.work_order.clone().unwrap_or_default(),
+        task: Some(task.id),
+        category: None,
+        severity: Some(Severity::General),
+        content,
+        demand: String::new(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use huifang_core::StoreId;
+    use huifang_core::UserId;
     use huifang_core::care::rules::Purpose;
     use huifang_core::scripts::defaults::default_script;
-    use huifang_core::sync::{ClientId, Event, Hlc};
-    use huifang_core::{Role, StoreId, UserId};
+    use huifang_core::sync::{ClientId, Event, Hlc, Scope};
 
     fn version_event(n: u128, number: u32, purpose: Purpose, lang: &str) -> Record {
         let graph = serde_json::to_value(default_script(purpose, lang)).expect("json");
@@ -276,11 +275,6 @@ mod tests {
         let fields: BTreeMap<String, Value> = record_fields(&saved).into_iter().collect();
         assert_eq!(fields["script_version_no"], json!(1));
         assert_eq!(fields["script_path"].as_array().map(Vec::len), Some(4));
-        let user = UserCtx {
-            user: UserId("agent1".into()),
-            role: Role::CareAgent,
-            store: StoreId("s".into()),
-        };
         let task = Task {
             id: RecordId(uuid::Uuid::from_u128(9)),
             customer: RecordId(uuid::Uuid::from_u128(7)),
@@ -316,12 +310,11 @@ mod tests {
             appointments: Vec::new(),
             loyalty: huifang_core::care::rules::Loyalty::Regular,
         };
-        let w = complaint_from(&user, &task, &file, "满意吗？", "不满意", "等了两个小时");
-        let Op::Create { fields, .. } = w.op else {
-            panic!("a create");
-        };
-        assert_eq!(fields["work_order"], json!("WO-1"));
-        assert_eq!(fields["content"], json!("满意吗？ — 不满意\n等了两个小时"));
-        assert_eq!(fields["complainant"], json!("王建国"));
+        let form = complaint_from(&task, &file, "满意吗？", "不满意", "等了两个小时", 5);
+        assert_eq!(form.work_order, "WO-1");
+        assert_eq!(form.content, "满意吗？ — 不满意\n等了两个小时");
+        assert_eq!(form.complainant, "王建国");
+        assert_eq!(form.task, Some(task.id));
+        assert_eq!(form.category, None, "the agent picks the category");
     }
 }

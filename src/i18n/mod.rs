@@ -181,6 +181,8 @@ keys! {
     ScrNothingToPublish,
     ScrProbNoNext,
     CustomerEmail, ErrBadEmail, CallEmail,
+    PurposeComplaintFollowUp, CmpNew, CmpOverdue, CmpOpen, CmpClosedList, CmpEmpty, CmpDueLeft, CmpDueOver, CmpStats, CmpSeverity, CmpCategory, CmpStatus, CmpMine, CmpFormTitle, CmpComplainant, CmpPhone, CmpChannel, CmpReceivedAt, CmpVehicle, CmpWorkOrder, CmpContent, CmpDemand, CmpCustomerLinked, CmpSave, CmpSaved, CmpChoose, CmpErrMissing, CmpErrPhone, CmpErrSolution, CmpErrAcceptance, CmpErrWrongStep, CmpErrNeedsLead, CmpErrRefused, CmpTimeline, CmpDeadline, CmpDeadlineMet, CmpDeadlineMissed, CmpJudge, CmpJustified, CmpNotJustified, CmpJudgement, CmpDepartment, CmpJudgeSave, CmpInvestigate, CmpCause, CmpResponsible, CmpSolutions, CmpPropose, CmpApprove, CmpSendBack, CmpSendBackReason, CmpImplement, CmpActions, CmpMeasures, CmpNotified, CmpFeedback, CmpSignHere, CmpClearSig, CmpAcceptText, CmpRefused, CmpRefusalReason, CmpImplementSave, CmpReview, CmpReviewText, CmpImprovements, CmpClose, CmpReopen, CmpReopenReason, CmpPhotos, CmpAddPhoto, CmpPhotoTooLarge, CmpPhotoBad, CmpConfirmation, CmpPrint, CmpSignedAt, CmpApprovedSolution, CmpConflict, CmpFollowUpTask, CmpEdit, CmpNotFound, CmpFrom, CmpTo, CmpExportCsv, CmpExportXlsx, CmpExportOnline, CmpStatsHint, CmpOpenFile, CmpRegisteredBy, CmpRefusalShown, CmpStore,
+    RejectStepRefused,
 }
 
 impl Key {
@@ -268,7 +270,7 @@ impl Key {
             R::StaleTransition => Key::RejectStaleTransition,
             R::ClockAhead => Key::RejectClockAhead,
             R::Invalid => Key::RejectInvalid,
-            R::StepRefused => Key::RejectInvalid,
+            R::StepRefused => Key::RejectStepRefused,
         }
     }
 
@@ -297,6 +299,7 @@ impl Key {
             P::Recovery => Key::PurposeRecovery,
             P::Campaign => Key::PurposeCampaign,
             P::NoShow => Key::PurposeNoShow,
+            P::ComplaintFollowUp => Key::PurposeComplaintFollowUp,
         }
     }
 

@@ -6,6 +6,9 @@ pub mod appointments;
 pub mod assignments;
 pub mod call;
 pub mod campaigns;
+pub mod complaint;
+pub mod complaint_form;
+pub mod complaints;
 pub mod customer_file;
 pub mod customers;
 pub mod import;
@@ -54,6 +57,11 @@ fn Detail(role: Role, me: huifang_core::UserId) -> impl IntoView {
         match page.as_str() {
             "customers" => view! { <CustomerPage role=role/> }.into_any(),
             "tasks" => view! { <call::CallPage role=role me=me.clone()/> }.into_any(),
+            "complaints" => match params.read().get("id").as_deref() {
+                Some("new") => view! { <complaint::NewComplaintPage role=role/> }.into_any(),
+                Some("stats") => view! { <complaints::ComplaintStatsPage role=role/> }.into_any(),
+                _ => view! { <complaint::ComplaintPage role=role/> }.into_any(),
+            },
             _ => view! { <NotFound/> }.into_any(),
         }
     }
@@ -73,7 +81,7 @@ fn Page(role: Role, me: huifang_core::UserId) -> impl IntoView {
             "appointments" => view! { <appointments::AppointmentsPage role=role/> }.into_any(),
             "sync" => view! { <SyncPage/> }.into_any(),
             "conflicts" => view! { <ConflictsPage/> }.into_any(),
-            "complaints" => section(Section::Complaints),
+            "complaints" => view! { <complaints::ComplaintsPage role=role/> }.into_any(),
             "leads" => section(Section::Leads),
             "test-drives" => section(Section::TestDrives),
             "import" => view! { <import::ImportPage role=role/> }.into_any(),

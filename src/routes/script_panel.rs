@@ -5,16 +5,19 @@
 //! "not now" ends with the agreed time in the outcome form.
 
 use crate::i18n::{I18n, Key};
+use crate::routes::complaint_form::ComplaintForm;
 use crate::script_run::{SavedRun, Version, complaint_from, outcome_of, said};
 use crate::storage::local;
 use crate::sync::Sync;
 use huifang_core::care::calls::Outcome;
+use huifang_core::care::complaints::Registration;
 use huifang_core::scripts::graph::{Action, FieldKind, Node, Tag};
 use huifang_core::scripts::runner::{Run, RunError, fill};
 use huifang_core::sync::{FieldWrite, Op, RecordId, RecordKind};
 use huifang_core::{UserId, UserProfile};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use leptos_router::components::A;
 use serde_json::json;
 use std::collections::BTreeMap;
 
@@ -114,11 +117,10 @@ pub fn ScriptPanel(
     let filled = move |text: &str| values.with_value(|v| fill(text, v));
     let file = StoredValue::new(file);
     let task = StoredValue::new(task);
-    // One tap: a complaint filled from the unsatisfied answer and what the customer said.
+    // One tap: the registration form filled from the unsatisfied answer and what the customer
+    // said, beside the call; the agent picks the category and saves it.
+    let draft = RwSignal::new(None::<Registration>);
     let open_complaint = move || {
-        let Some(engine) = Sync::use_context().and_then(|s| s.engine()) else {
-            return;
-        };
         let Some(saved) = run.get_untracked() else {
             return;
         };
@@ -130,20 +132,14 @@ pub fn ScriptPanel(
                 .map(|(q, a)| (filled(q), (*a).to_owned()))
         });
         let (question, answer) = lead.unwrap_or_default();
-        let write = complaint_from(
-            engine.user(),
+        draft.set(Some(complaint_from(
             &task.get_value(),
             &file.get_value(),
             &question,
             &answer,
             &said(&saved.run),
-        );
-        spawn_local(async move {
-            match engine.write_all(vec![write]).await {
-                Ok(m) => complaint.set(m.first().map(|m| m.record_id)),
-                Err(e) => error.set(Some((i18n.t(e.key()).to_owned(), e.to_string()))),
-            }
-        });
+            crate::sync::engine::now_ms(),
+        )));
     };
     // Do not contact for this purpose again: the customer's preference, with the reason.
     let do_not_contact = move || {
@@ -255,13 +251,22 @@ pub fn ScriptPanel(
                 }.into_any(),
                 Node::Decision { .. } => ().into_any(),
             })}
-            {move || (has_lead() && complaint.get().is_none()).then(|| view! {
+            {move || (has_lead() && complaint.get().is_none() && draft.with(Option::is_none)).then(|| view! {
                 <button type="button" class="danger" data-testid="open-complaint" on:click=move |_| open_complaint()>
                     {i18n.text(Key::ScriptOpenComplaint)}
                 </button>
             })}
+            {move || draft.get().filter(|_| complaint.get().is_none()).map(|initial| view! {
+                <ComplaintForm initial=initial compact=true on_saved=Callback::new(move |id| {
+                    complaint.set(Some(id));
+                    draft.set(None);
+                })/>
+            })}
             {move || complaint.get().map(|id| view! {
-                <p class="ok" role="status" data-testid="complaint-opened" data-id=id.to_string()>{i18n.text(Key::ScriptComplaintOpened)}</p>
+                <p class="ok" role="status" data-testid="complaint-opened" data-id=id.to_string()>
+                    {i18n.text(Key::ScriptComplaintOpened)} " "
+                    <A href=format!("/complaints/{id}")>{i18n.text(Key::CmpOpenFile)}</A>
+                </p>
             })}
             {move || error.get().map(|(shown, detail)| view! { <p class="error" role="alert" data-testid="script-error" title=detail>{shown}</p> })}
             {move || run.with(|r| r.as_ref().is_some_and(|s| !s.run.path.is_empty())).then(|| view! {
