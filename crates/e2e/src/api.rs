@@ -158,6 +158,27 @@ impl ApiClient {
         self.call(path, request).await
     }
 
+    /// `GET` a file (a blob, an export): its status, content type and bytes.
+    pub async fn get_bytes(&self, path: &str) -> Result<(u16, String, Vec<u8>)> {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .header(SCHEMA_HEADER, SCHEMA_VERSION.to_string())
+            .send()
+            .await
+            .map_err(|e| err(path, e))?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let bytes = response.bytes().await.map_err(|e| err(path, e))?;
+        Ok((status, content_type, bytes.to_vec()))
+    }
+
     /// `POST` JSON, read a JSON answer.
     pub async fn post<B: serde::Serialize, R: serde::de::DeserializeOwned>(
         &self,

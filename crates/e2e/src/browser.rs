@@ -271,10 +271,11 @@ impl Tablet {
         self.wait_until(find, what).await?;
         self.to_front().await?;
         // A fresh mark each time, so nothing needs removing afterwards: the click may have
-        // reloaded the page (accepting an update does), and the old page is gone.
+        // reloaded the page (accepting an update does), and the old page is gone. Centred
+        // first: scrolled to the top edge, the sticky top bar would take the click.
         let mark = format!("click-{}", NEXT_MARK.fetch_add(1, Ordering::Relaxed));
         self.eval::<bool>(&format!(
-            "(() => {{ const b = {find}; b.setAttribute('data-e2e', {}); return true; }})()",
+            "(() => {{ const b = {find}; b.setAttribute('data-e2e', {}); b.scrollIntoView({{block: 'center'}}); return true; }})()",
             js(&mark)
         ))
         .await?;
@@ -303,6 +304,42 @@ impl Tablet {
         .await?;
         self.eval::<bool>(&format!(
             "(() => {{ const c = document.querySelector({}); c.value = {};              c.dispatchEvent(new Event('input', {{bubbles: true}})); return true; }})()",
+            js(selector),
+            js(value)
+        ))
+        .await?;
+        Ok(())
+    }
+
+    /// Taps the call script's answer labelled `label` once it shows.
+    pub async fn script_answer(&self, label: &str) -> Result<()> {
+        let find = format!(
+            "[...document.querySelectorAll('[data-testid=script-answer]')].some(b => b.innerText.includes({}))",
+            js(label)
+        );
+        self.wait_until(&find, label).await?;
+        self.click_button(label).await
+    }
+
+    /// Signs `username` in (password `demo`) from the sign-in page and waits for the first sync.
+    pub async fn sign_in_synced(&self, username: &str) -> Result<()> {
+        self.wait_for_text("登录").await?;
+        self.sign_in(username, "demo").await?;
+        self.wait_sync("s.runs > 0 && s.pending === 0", "the first sync")
+            .await?;
+        Ok(())
+    }
+
+    /// Chooses `value` in the `<select>` matching `selector` and tells the page with a
+    /// `change` event, as a person's pick would.
+    pub async fn choose(&self, selector: &str, value: &str) -> Result<()> {
+        self.wait_until(
+            &format!("!!document.querySelector({})", js(selector)),
+            &format!("a select {selector:?}"),
+        )
+        .await?;
+        self.eval::<bool>(&format!(
+            "(() => {{ const c = document.querySelector({}); c.value = {}; c.dispatchEvent(new Event('change', {{bubbles: true}})); return true; }})()",
             js(selector),
             js(value)
         ))

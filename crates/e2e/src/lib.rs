@@ -6,6 +6,7 @@
 pub mod api;
 pub mod app;
 pub mod browser;
+pub mod seed;
 
 pub use api::ApiClient;
 pub use app::{ServerProcess, TestApp};

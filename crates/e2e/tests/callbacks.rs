@@ -7,12 +7,10 @@ use huifang_core::care::dates::Day;
 use huifang_e2e::{Tablet, TestApp, TestBrowser};
 
 async fn signed_in(tablet: &Tablet, user: &str) {
-    tablet.wait_for_text("登录").await.expect("sign-in page");
-    tablet.sign_in(user, "demo").await.expect("sign in");
     tablet
-        .wait_sync("s.runs > 0 && s.pending === 0", "the first sync")
+        .sign_in_synced(user)
         .await
-        .expect("first sync");
+        .expect("signed in and synced");
 }
 
 /// The figure `testid` on the supervisor's team page, as (numerator, denominator).

@@ -5,103 +5,16 @@
 
 use huifang_core::care::dates::Day;
 use huifang_core::scripts::graph::{Graph, Node};
-use huifang_core::sync::{Op, Record, RecordId, RecordKind, Scope};
+use huifang_core::sync::{Op, Record, RecordKind, Scope};
+use huifang_e2e::seed::{callback_for, fields, new_id};
 use huifang_e2e::{ApiClient, Tablet, TestApp, TestBrowser};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
-
-fn fields(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), v.clone()))
-        .collect()
-}
-
-fn new_id() -> RecordId {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or_default();
-    let mut bits = [0x5e; 10];
-    bits[3..].copy_from_slice(&NEXT.fetch_add(1, Ordering::Relaxed).to_be_bytes()[1..]);
-    RecordId::new_v7(ms, bits)
-}
-
-/// A customer with yesterday's visit and a post-service callback for `agent`; returns the
-/// task's id.
-async fn callback_for(
-    supervisor: &ApiClient,
-    agent: &huifang_core::UserId,
-    name: &str,
-    phone: &str,
-    work_order: &str,
-    today: Day,
-) -> RecordId {
-    let store = Scope {
-        store: supervisor.me.store_id.clone(),
-        owner: None,
-    };
-    let (customer, visit, task) = (new_id(), new_id(), new_id());
-    let changes = vec![
-        (
-            RecordKind::Customer,
-            customer,
-            Op::Create {
-                scope: store.clone(),
-                fields: fields(&[("name", json!(name)), ("phone", json!(phone))]),
-            },
-        ),
-        (
-            RecordKind::ServiceVisit,
-            visit,
-            Op::Create {
-                scope: store.clone(),
-                fields: fields(&[
-                    ("customer", json!(customer.to_string())),
-                    ("date", json!(today.plus(-1).to_string())),
-                    ("work_order", json!(work_order)),
-                    ("items", json!("首保")),
-                    ("advisor", json!("刘强")),
-                ]),
-            },
-        ),
-        (
-            RecordKind::CallbackTask,
-            task,
-            Op::Create {
-                scope: Scope {
-                    store: store.store.clone(),
-                    owner: Some(agent.clone()),
-                },
-                fields: fields(&[
-                    ("customer", json!(customer.to_string())),
-                    ("purpose", json!("post_service")),
-                    ("due_by", json!(today.plus(2).to_string())),
-                    ("work_order", json!(work_order)),
-                ]),
-            },
-        ),
-    ];
-    supervisor.apply(changes).await.expect("seeded");
-    task
-}
 
 async fn script_version(tablet: &Tablet) -> String {
     tablet
         .eval("document.querySelector('[data-testid=script]')?.dataset.version ?? ''")
         .await
         .expect("the script's version")
-}
-
-async fn answer(tablet: &Tablet, label: &str) {
-    let find = format!(
-        "[...document.querySelectorAll('[data-testid=script-answer]')].some(b => b.innerText.includes({}))",
-        huifang_e2e::browser::js(label)
-    );
-    tablet.wait_until(&find, label).await.expect("the answer");
-    tablet.click_button(label).await.expect("answer");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -127,7 +40,8 @@ async fn scripts_a_call_finishes_on_its_version_and_the_next_runs_the_new_one() 
         "WO-2001",
         today,
     )
-    .await;
+    .await
+    .expect("seeded");
     let second = callback_for(
         &supervisor,
         &agent,
@@ -136,16 +50,12 @@ async fn scripts_a_call_finishes_on_its_version_and_the_next_runs_the_new_one() 
         "WO-2002",
         today,
     )
-    .await;
+    .await
+    .expect("seeded");
 
     let browser = TestBrowser::launch().await.expect("Chromium");
     let tablet = browser.open(&app.url()).await.expect("tablet");
-    tablet.wait_for_text("登录").await.expect("sign-in page");
-    tablet.sign_in("agent1", "demo").await.expect("sign in");
-    tablet
-        .wait_sync("s.runs > 0 && s.pending === 0", "the first sync")
-        .await
-        .expect("first sync");
+    tablet.sign_in_synced("agent1").await.expect("agent1");
     tablet
         .wait_for_service_worker()
         .await
@@ -166,8 +76,8 @@ async fn scripts_a_call_finishes_on_its_version_and_the_next_runs_the_new_one() 
         .await
         .expect("opening");
     assert_eq!(script_version(&tablet).await, "1");
-    answer(&tablet, "是本人").await;
-    answer(&tablet, "方便").await;
+    tablet.script_answer("是本人").await.expect("是本人");
+    tablet.script_answer("方便").await.expect("方便");
     tablet
         .wait_until(
             "document.querySelector('[data-testid=script-text]')?.innerText.includes('首保')",
@@ -241,7 +151,7 @@ async fn scripts_a_call_finishes_on_its_version_and_the_next_runs_the_new_one() 
         .await
         .expect("resumed");
     assert_eq!(script_version(&tablet).await, "1");
-    answer(&tablet, "不满意").await;
+    tablet.script_answer("不满意").await.expect("不满意");
     tablet
         .set_value("[data-testid=script-input]", "等了两个小时")
         .await
@@ -258,6 +168,14 @@ async fn scripts_a_call_finishes_on_its_version_and_the_next_runs_the_new_one() 
         .click("[data-testid=open-complaint]")
         .await
         .expect("one tap");
+    tablet
+        .choose("[data-testid=cmp-category]", "waiting_time")
+        .await
+        .expect("the category");
+    tablet
+        .click("[data-testid=cmp-save]")
+        .await
+        .expect("registered beside the call");
     tablet
         .wait_until(
             "!!document.querySelector('[data-testid=complaint-opened]')",
