@@ -17,7 +17,7 @@ use crate::routes::script_panel::store_name;
 use crate::routes::section::SectionPage;
 use crate::routes::today::local_offset;
 use crate::sync::Sync;
-use crate::sync::engine::now_ms;
+use crate::sync::engine::{SyncEngine, now_ms};
 use crate::unsaved::use_unsaved_guard;
 use huifang_core::care::complaints::{
     Acceptance, Complaint, Ctx, Department, Move, Registration, Status, TimelineEntry, apply,
@@ -100,50 +100,62 @@ pub fn NewComplaintPage(role: Role) -> impl IntoView {
     .into_any()
 }
 
-/// Saves the writes of `mv` on the complaint as it stands on the tablet; `before` runs first
-/// (keeping a signature's or photo's image on the tablet before the step that names it).
-fn take_step(
+/// Takes steps on one complaint: the engine and the store's rules are taken when the page is
+/// built, since a step may be taken from a callback that runs outside the page's reactive
+/// scope (a photo decoded, a signature encoded), where the app's context cannot be read.
+#[derive(Clone, Copy)]
+struct Stepper {
     i18n: I18n,
-    entity: Entity,
-    mv: Move,
-    image: Option<CapturedImage>,
+    entity: StoredValue<Entity>,
     error: RwSignal<Option<(String, String)>>,
-    done: impl FnOnce() + 'static,
-) {
-    let Some(engine) = Sync::use_context().and_then(|s| s.engine()) else {
-        return;
-    };
-    let rules = People::use_context().complaint_rules();
-    let user = engine.user().clone();
-    let now = now_ms();
-    let ctx = Ctx {
-        user: &user,
-        now_ms: now,
-        today: Day::of_ms(now, local_offset()),
-        rules: &rules,
-    };
-    let writes = match apply(ctx, &entity, &mv) {
-        Ok(w) => w,
-        Err(e) => {
-            error.set(Some((error_text(i18n, &e), e.to_string())));
+    engine: StoredValue<Option<SyncEngine>, LocalStorage>,
+    people: People,
+}
+
+impl Stepper {
+    /// Saves the writes of `mv` on the complaint as it stands on the tablet; `image` is kept
+    /// on the tablet first (a signature's or photo's, before the step that names it).
+    fn take(self, mv: Move, image: Option<CapturedImage>, done: impl FnOnce() + 'static) {
+        let (i18n, error) = (self.i18n, self.error);
+        let Some(engine) = self.engine.get_value() else {
+            error.set(Some((
+                i18n.t(Key::ErrUnexpected).to_owned(),
+                "no sync engine".to_owned(),
+            )));
             return;
-        }
-    };
-    spawn_local(async move {
-        if let Some(image) = image
-            && let Err(e) = engine.keep_blob(&image).await
-        {
-            error.set(Some((i18n.t(e.key()).to_owned(), e.to_string())));
-            return;
-        }
-        match engine.write_all(writes).await {
-            Ok(_) => {
-                error.set(None);
-                done();
+        };
+        let rules = self.people.complaint_rules();
+        let user = engine.user().clone();
+        let now = now_ms();
+        let ctx = Ctx {
+            user: &user,
+            now_ms: now,
+            today: Day::of_ms(now, local_offset()),
+            rules: &rules,
+        };
+        let writes = match apply(ctx, &self.entity.get_value(), &mv) {
+            Ok(w) => w,
+            Err(e) => {
+                error.set(Some((error_text(i18n, &e), e.to_string())));
+                return;
             }
-            Err(e) => error.set(Some((i18n.t(e.key()).to_owned(), e.to_string()))),
-        }
-    });
+        };
+        spawn_local(async move {
+            if let Some(image) = image
+                && let Err(e) = engine.keep_blob(&image).await
+            {
+                error.set(Some((i18n.t(e.key()).to_owned(), e.to_string())));
+                return;
+            }
+            match engine.write_all(writes).await {
+                Ok(_) => {
+                    error.set(None);
+                    done();
+                }
+                Err(e) => error.set(Some((i18n.t(e.key()).to_owned(), e.to_string()))),
+            }
+        });
+    }
 }
 
 #[component]
@@ -197,6 +209,13 @@ fn ComplaintView(loaded: Loaded, now: ReadSignal<i64>) -> impl IntoView {
     let editing = RwSignal::new(false);
     let error = RwSignal::new(None::<(String, String)>);
     let entity = StoredValue::new(loaded.entity.clone());
+    let step = Stepper {
+        i18n,
+        entity,
+        error,
+        engine: StoredValue::new_local(Sync::use_context().and_then(|s| s.engine())),
+        people,
+    };
     let c2 = c.clone();
     let timer = move || {
         let (state, text) = deadline_text(i18n, &c2, &people.complaint_rules(), now.get());
@@ -227,21 +246,17 @@ fn ComplaintView(loaded: Loaded, now: ReadSignal<i64>) -> impl IntoView {
         let mv = Move::Photo {
             blob: image.sha256.clone(),
         };
-        take_step(i18n, entity.get_value(), mv, Some(image), error, || {});
+        step.take(mv, Some(image), || {});
     };
     let step_forms = open
         .iter()
         .map(|m| match *m {
-            "judge" => view! { <JudgeForm entity=entity error=error/> }.into_any(),
-            "propose" => view! { <ProposeForm entity=entity error=error/> }.into_any(),
-            "approve" => {
-                view! { <ApproveForm complaint=c.clone() entity=entity error=error/> }.into_any()
-            }
-            "implement" => {
-                view! { <ImplementForm complaint=c.clone() entity=entity error=error/> }.into_any()
-            }
-            "close" => view! { <CloseForm entity=entity error=error/> }.into_any(),
-            "reopen" => view! { <ReopenForm entity=entity error=error/> }.into_any(),
+            "judge" => view! { <JudgeForm step=step/> }.into_any(),
+            "propose" => view! { <ProposeForm step=step/> }.into_any(),
+            "approve" => view! { <ApproveForm complaint=c.clone() step=step/> }.into_any(),
+            "implement" => view! { <ImplementForm complaint=c.clone() step=step/> }.into_any(),
+            "close" => view! { <CloseForm step=step/> }.into_any(),
+            "reopen" => view! { <ReopenForm step=step/> }.into_any(),
             _ => ().into_any(),
         })
         .collect_view();
@@ -344,10 +359,7 @@ fn text_area(i18n: I18n, key: Key, testid: &'static str, value: RwSignal<String>
 }
 
 #[component]
-fn JudgeForm(
-    entity: StoredValue<Entity>,
-    error: RwSignal<Option<(String, String)>>,
-) -> impl IntoView {
+fn JudgeForm(step: Stepper) -> impl IntoView {
     let i18n = I18n::use_context();
     let justified = RwSignal::new(None::<bool>);
     let reason = RwSignal::new(String::new());
@@ -355,7 +367,7 @@ fn JudgeForm(
     use_unsaved_guard(move || !reason.get().is_empty());
     let save = move |_| {
         let Some(justified) = justified.get_untracked() else {
-            error.set(Some((
+            step.error.set(Some((
                 format!("{}{}", i18n.t(Key::CmpErrMissing), i18n.t(Key::CmpJudge)),
                 String::new(),
             )));
@@ -366,9 +378,7 @@ fn JudgeForm(
             reason: reason.get_untracked(),
             department: department.get_untracked(),
         };
-        take_step(i18n, entity.get_value(), mv, None, error, move || {
-            reason.set(String::new())
-        });
+        step.take(mv, None, move || reason.set(String::new()));
     };
     view! {
         <fieldset class="step" data-testid="step-judge">
@@ -389,10 +399,7 @@ fn JudgeForm(
 }
 
 #[component]
-fn ProposeForm(
-    entity: StoredValue<Entity>,
-    error: RwSignal<Option<(String, String)>>,
-) -> impl IntoView {
+fn ProposeForm(step: Stepper) -> impl IntoView {
     let i18n = I18n::use_context();
     let cause = RwSignal::new(String::new());
     let responsible = RwSignal::new(String::new());
@@ -408,7 +415,7 @@ fn ProposeForm(
                 .map(str::to_owned)
                 .collect(),
         };
-        take_step(i18n, entity.get_value(), mv, None, error, move || {
+        step.take(mv, None, move || {
             cause.set(String::new());
             solutions.set(String::new());
         });
@@ -429,11 +436,7 @@ fn ProposeForm(
 }
 
 #[component]
-fn ApproveForm(
-    complaint: Complaint,
-    entity: StoredValue<Entity>,
-    error: RwSignal<Option<(String, String)>>,
-) -> impl IntoView {
+fn ApproveForm(complaint: Complaint, step: Stepper) -> impl IntoView {
     let i18n = I18n::use_context();
     let reason = RwSignal::new(String::new());
     view! {
@@ -444,7 +447,7 @@ fn ApproveForm(
                     <li>
                         <span>{s.clone()}</span> " "
                         <button type="button" class="primary" data-testid="approve-solution" data-index=i
-                            on:click=move |_| take_step(i18n, entity.get_value(), Move::Approve { solution: i }, None, error, || {})>
+                            on:click=move |_| step.take(Move::Approve { solution: i }, None, || {})>
                             {i18n.text(Key::CmpApprove)}
                         </button>
                     </li>
@@ -452,7 +455,7 @@ fn ApproveForm(
             </ol>
             {text_area(i18n, Key::CmpSendBackReason, "send-back-reason", reason)}
             <button type="button" class="secondary" data-testid="send-back"
-                on:click=move |_| take_step(i18n, entity.get_value(), Move::SendBack { reason: reason.get_untracked() }, None, error, || {})>
+                on:click=move |_| step.take(Move::SendBack { reason: reason.get_untracked() }, None, || {})>
                 {i18n.text(Key::CmpSendBack)}
             </button>
         </fieldset>
@@ -460,11 +463,7 @@ fn ApproveForm(
 }
 
 #[component]
-fn ImplementForm(
-    complaint: Complaint,
-    entity: StoredValue<Entity>,
-    error: RwSignal<Option<(String, String)>>,
-) -> impl IntoView {
+fn ImplementForm(complaint: Complaint, step: Stepper) -> impl IntoView {
     let i18n = I18n::use_context();
     let actions = RwSignal::new(String::new());
     let measures = RwSignal::new(String::new());
@@ -501,7 +500,7 @@ fn ImplementForm(
             acceptance,
         };
         let image = image.filter(|_| !refused.get_untracked());
-        take_step(i18n, entity.get_value(), mv, image, error, move || {
+        step.take(mv, image, move || {
             actions.set(String::new());
             signature.set(None);
         });
@@ -533,10 +532,7 @@ fn ImplementForm(
 }
 
 #[component]
-fn CloseForm(
-    entity: StoredValue<Entity>,
-    error: RwSignal<Option<(String, String)>>,
-) -> impl IntoView {
+fn CloseForm(step: Stepper) -> impl IntoView {
     let i18n = I18n::use_context();
     let review = RwSignal::new(String::new());
     let improvements = RwSignal::new(String::new());
@@ -546,9 +542,7 @@ fn CloseForm(
             review: review.get_untracked(),
             improvements: improvements.get_untracked(),
         };
-        take_step(i18n, entity.get_value(), mv, None, error, move || {
-            review.set(String::new())
-        });
+        step.take(mv, None, move || review.set(String::new()));
     };
     view! {
         <fieldset class="step" data-testid="step-close">
@@ -561,19 +555,14 @@ fn CloseForm(
 }
 
 #[component]
-fn ReopenForm(
-    entity: StoredValue<Entity>,
-    error: RwSignal<Option<(String, String)>>,
-) -> impl IntoView {
+fn ReopenForm(step: Stepper) -> impl IntoView {
     let i18n = I18n::use_context();
     let reason = RwSignal::new(String::new());
     let save = move |_| {
         let mv = Move::Reopen {
             reason: reason.get_untracked(),
         };
-        take_step(i18n, entity.get_value(), mv, None, error, move || {
-            reason.set(String::new())
-        });
+        step.take(mv, None, move || reason.set(String::new()));
     };
     view! {
         <fieldset class="step" data-testid="step-reopen">

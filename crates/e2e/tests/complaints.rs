@@ -333,6 +333,20 @@ async fn complaints_closed_loop_from_an_offline_call_to_a_signed_close_and_the_s
         .await
         .expect("open");
     status_is(&desk, "follow_up").await;
+    // A photo of the voucher handed over (any image will do: the signature's PNG), from the
+    // tablet's picker, downscaled and kept on the device, then shown on the complaint.
+    let photo_dir = tempfile::tempdir().expect("a temp dir");
+    let photo = photo_dir.path().join("voucher.png");
+    std::fs::write(&photo, &png).expect("the photo file");
+    desk.choose_file("拍照 / 添加照片", &photo)
+        .await
+        .expect("photo chosen");
+    desk.wait_until(
+        "(() => { const i = document.querySelector('[data-testid=complaint-photos] img'); return !!i && i.complete && i.naturalWidth > 0; })()",
+        "the photo on the complaint",
+    )
+    .await
+    .expect("photo shown");
     desk.set_value("[data-testid=close-review]", "响应及时，客户认可")
         .await
         .expect("review");
@@ -353,6 +367,7 @@ async fn complaints_closed_loop_from_an_offline_call_to_a_signed_close_and_the_s
             "proposed",
             "approved",
             "implemented",
+            "photo",
             "closed"
         ]
     );
@@ -399,4 +414,117 @@ async fn complaints_closed_loop_from_an_offline_call_to_a_signed_close_and_the_s
 
     desk_browser.close().await;
     agent_browser.close().await;
+}
+
+/// A complaint typed from scratch: a bad phone is refused in Chinese; saved, it is linked to
+/// the customer with that phone; received three hours ago as major (2 hours to answer), it
+/// heads the supervisor's overdue list with its timer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn complaints_registered_from_scratch_link_the_customer_and_overdue_ones_come_first() {
+    let app = TestApp::start().await.expect("server starts");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default();
+    let supervisor = huifang_e2e::ApiClient::sign_in(&app.url(), "supervisor")
+        .await
+        .expect("supervisor");
+    let agent_api = huifang_e2e::ApiClient::sign_in(&app.url(), "agent1")
+        .await
+        .expect("agent");
+    callback_for(
+        &supervisor,
+        &agent_api.me.id,
+        "吴海燕",
+        "13600136000",
+        "WO-4001",
+        Day::of_ms(now, 8 * 60),
+    )
+    .await
+    .expect("seeded");
+    let browser = TestBrowser::launch().await.expect("Chromium");
+    let desk = browser.open(&app.url()).await.expect("desk");
+    desk.sign_in_synced("supervisor").await.expect("supervisor");
+    desk.navigate("/complaints").await.expect("list");
+    desk.click("[data-testid=complaint-new]")
+        .await
+        .expect("new");
+    desk.set_value("[data-testid=cmp-complainant]", "吴女士")
+        .await
+        .expect("name");
+    desk.set_value("[data-testid=cmp-phone]", "136-0013")
+        .await
+        .expect("phone");
+    desk.choose("[data-testid=cmp-channel]", "phone")
+        .await
+        .expect("channel");
+    // Three hours ago, in the tablet's own time zone.
+    let earlier: String = desk
+        .eval(
+            "(() => { const d = new Date(Date.now() - 3 * 3600 * 1000); \
+               const p = n => String(n).padStart(2, '0'); \
+               return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`; })()",
+        )
+        .await
+        .expect("a time");
+    desk.set_value("[data-testid=cmp-received]", &earlier)
+        .await
+        .expect("received");
+    desk.choose("[data-testid=cmp-category]", "price_billing")
+        .await
+        .expect("category");
+    desk.choose("[data-testid=cmp-severity]", "major")
+        .await
+        .expect("severity");
+    desk.set_value("[data-testid=cmp-content]", "保养费用比报价多了300元")
+        .await
+        .expect("content");
+    desk.click("[data-testid=cmp-save]").await.expect("save");
+    desk.wait_until(
+        "document.querySelector('[data-testid=cmp-error]')?.innerText.includes('电话号码无效')",
+        "the bad phone refused in Chinese",
+    )
+    .await
+    .expect("refused");
+    desk.set_value("[data-testid=cmp-phone]", "136 0013 6000")
+        .await
+        .expect("phone");
+    desk.click("[data-testid=cmp-save]").await.expect("save");
+    desk.wait_until(
+        "document.querySelector('[data-testid=complaint-title]')?.dataset.status === 'registered'",
+        "the new complaint's page",
+    )
+    .await
+    .expect("registered");
+    let linked: bool = desk
+        .eval("!!document.querySelector('a[href^=\"/customers/\"]')")
+        .await
+        .expect("the customer link");
+    assert!(linked, "linked to 吴海燕's file by the phone");
+    let deadline: String = desk
+        .eval("document.querySelector('[data-testid=complaint-deadline]').dataset.state")
+        .await
+        .expect("the timer");
+    assert_eq!(deadline, "overdue");
+    desk.navigate("/complaints").await.expect("list");
+    desk.wait_until(
+        "document.querySelector('[data-testid=complaints-overdue] [data-testid=complaint-row]')?.innerText.includes('吴女士') && \
+         document.querySelector('[data-testid=complaints-overdue] [data-testid=complaint-timer]')?.innerText.includes('已超时')",
+        "the overdue complaint first, with its timer",
+    )
+    .await
+    .expect("overdue listed");
+    desk.wait_sync("s.pending === 0 && !s.error", "pushed")
+        .await
+        .expect("synced");
+    let records = supervisor.records().await.expect("records");
+    let complaint = records
+        .iter()
+        .filter_map(Record::as_entity)
+        .find(|e| e.kind == RecordKind::Complaint)
+        .expect("on the server");
+    assert_eq!(complaint.value("phone"), Some(&json!("13600136000")));
+    assert_eq!(complaint.value("severity"), Some(&json!("major")));
+    assert!(complaint.value("customer").is_some(), "the customer linked");
+    browser.close().await;
 }
