@@ -6,6 +6,7 @@ pub mod api;
 pub mod care;
 pub mod nav;
 pub mod role;
+pub mod sales;
 pub mod scripts;
 pub mod sync;
 pub mod user;
