@@ -134,7 +134,10 @@ pub fn book(
     f.insert(fields::CAR.to_owned(), json!(car));
     f.insert(fields::DAY.to_owned(), json!(day.to_string()));
     f.insert(fields::SLOT.to_owned(), json!(slot));
-    f.insert(fields::STATUS.to_owned(), json!(DriveStatus::Booked.as_str()));
+    f.insert(
+        fields::STATUS.to_owned(),
+        json!(DriveStatus::Booked.as_str()),
+    );
     f.insert(fields::LICENCE_CHECKED.to_owned(), json!(false));
     Ok(vec![Write {
         kind: RecordKind::TestDrive,

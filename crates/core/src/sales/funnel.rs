@@ -55,12 +55,18 @@ pub fn funnel(leads: &[Lead], from_ms: i64, to_ms: i64) -> Funnel {
     {
         f.total.count(l.stage);
         let source = l.source.map(|s| s.as_str()).unwrap_or("unknown");
-        f.by_source.entry(source.to_owned()).or_default().count(l.stage);
+        f.by_source
+            .entry(source.to_owned())
+            .or_default()
+            .count(l.stage);
         for m in &l.models {
             f.by_model.entry(m.clone()).or_default().count(l.stage);
         }
         if let Some(owner) = &l.owner {
-            f.by_advisor.entry(owner.clone()).or_default().count(l.stage);
+            f.by_advisor
+                .entry(owner.clone())
+                .or_default()
+                .count(l.stage);
         }
     }
     f

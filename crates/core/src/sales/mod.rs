@@ -10,5 +10,7 @@
 pub mod drives;
 pub mod funnel;
 pub mod leads;
+#[cfg(test)]
+mod tests;
 
 pub use leads::{Grade, Lead, LeadError, LeadForm, SalesRules, Source};
