@@ -106,6 +106,16 @@ pub struct Directory {
     /// cached before the server sent them reads as the core's defaults.
     #[serde(default)]
     pub complaint_rules: crate::care::complaints::ComplaintRules,
+    /// The sales cadence (`--sales-rules`); the core's defaults when not sent.
+    #[serde(default)]
+    pub sales_rules: crate::sales::SalesRules,
+    /// The models the store sells (`--models`): a lead's models of interest are chosen from
+    /// them. Empty when not sent.
+    #[serde(default)]
+    pub models: Vec<String>,
+    /// The store's test-drive cars (`--test-drive-fleet`). Empty when not sent.
+    #[serde(default)]
+    pub test_drive_fleet: Vec<String>,
 }
 
 #[cfg(test)]

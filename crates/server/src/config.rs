@@ -4,6 +4,7 @@
 use clap::Parser;
 use clap::builder::BoolishValueParser;
 use huifang_core::care::complaints::ComplaintRules;
+use huifang_core::sales::SalesRules;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 
@@ -57,6 +58,90 @@ pub struct Config {
         default_value = DEFAULT_COMPLAINT_RULES
     )]
     pub complaint_rules: ComplaintRules,
+
+    /// The sales cadence: days to purchase each intent grade means (`purchase_h`,
+    /// `purchase_a`, `purchase_b`) and days between follow-ups per grade (`follow_h` …
+    /// `follow_c`), as `key=value` pairs separated by commas (any subset; the rest keep their
+    /// defaults). Devices receive them with the directory they cache offline. A value that
+    /// does not read stops the server at start with the reason.
+    #[arg(
+        long,
+        env = "HUIFANG_SALES_RULES",
+        value_parser = SalesRules::parse,
+        default_value = DEFAULT_SALES_RULES
+    )]
+    pub sales_rules: SalesRules,
+
+    /// The models the store sells, separated by commas (`,` or `，`): the choices of a lead's
+    /// models of interest. Sent with the directory.
+    // Spelled `::std::vec::Vec` so clap takes the whole list as one value read by
+    // its value parser (a bare `Vec` would make it a repeatable flag).
+    #[arg(
+        long,
+        env = "HUIFANG_MODELS",
+        value_parser = parse_models,
+        default_value = DEFAULT_MODELS
+    )]
+    pub models: ::std::vec::Vec<String>,
+
+    /// The store's test-drive cars, separated by commas (`,` or `，`): what advisors book
+    /// slots of. Sent with the directory.
+    #[arg(
+        long,
+        env = "HUIFANG_TEST_DRIVE_FLEET",
+        value_parser = parse_fleet,
+        default_value = DEFAULT_TEST_DRIVE_FLEET
+    )]
+    pub test_drive_fleet: ::std::vec::Vec<String>,
+}
+
+/// The core's default sales rules as the flag writes them (a test checks they agree).
+pub const DEFAULT_SALES_RULES: &str =
+    "purchase_h=7,purchase_a=15,purchase_b=30,follow_h=1,follow_a=3,follow_b=7,follow_c=15";
+
+/// A Toyota store's line-up.
+pub const DEFAULT_MODELS: &str = "凯美瑞,卡罗拉,RAV4荣放,汉兰达,亚洲龙,威兰达,bZ4X";
+
+/// A Toyota store's test-drive cars.
+pub const DEFAULT_TEST_DRIVE_FLEET: &str = "凯美瑞 2.5G 试驾车,RAV4荣放 双擎 试驾车,bZ4X 试驾车";
+
+/// Why a list of names (`--models`, `--test-drive-fleet`) does not read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NamesError {
+    #[error("name at least one {0}, separated by commas")]
+    Empty(&'static str),
+    #[error("the {what} {name:?} is listed twice")]
+    Twice { what: &'static str, name: String },
+}
+
+/// Names separated by `,` or `，`, each trimmed; empty items (a trailing comma) are skipped.
+pub fn parse_names(what: &'static str, text: &str) -> Result<Vec<String>, NamesError> {
+    let mut names: Vec<String> = Vec::new();
+    for name in text
+        .split([',', '，'])
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        if names.iter().any(|n| n == name) {
+            return Err(NamesError::Twice {
+                what,
+                name: name.to_owned(),
+            });
+        }
+        names.push(name.to_owned());
+    }
+    if names.is_empty() {
+        return Err(NamesError::Empty(what));
+    }
+    Ok(names)
+}
+
+fn parse_models(text: &str) -> Result<Vec<String>, NamesError> {
+    parse_names("model", text)
+}
+
+fn parse_fleet(text: &str) -> Result<Vec<String>, NamesError> {
+    parse_names("test-drive car", text)
 }
 
 /// The core's default complaint rules as the flag writes them (a test checks they agree).
@@ -76,6 +161,9 @@ impl Config {
             blob_max_bytes: 5 * 1024 * 1024,
             max_clock_ahead_secs: 300,
             complaint_rules: ComplaintRules::default(),
+            sales_rules: SalesRules::default(),
+            models: parse_models(DEFAULT_MODELS).unwrap_or_default(),
+            test_drive_fleet: parse_fleet(DEFAULT_TEST_DRIVE_FLEET).unwrap_or_default(),
         }
     }
 }
@@ -137,6 +225,69 @@ mod tests {
                 .expect_err("a bad value is refused");
             let text = err.to_string();
             assert!(text.contains("--complaint-rules"), "{text}");
+            assert!(text.contains(reason), "{text}");
+        }
+    }
+
+    #[test]
+    fn sales_rules_default_to_the_cores() {
+        assert_eq!(
+            SalesRules::parse(DEFAULT_SALES_RULES),
+            Ok(SalesRules::default())
+        );
+        let config = Config::try_parse_from(["huifang-server", "--sales-rules", "follow_h=2"])
+            .expect("a subset parses");
+        assert_eq!(config.sales_rules.follow_h, 2);
+        assert_eq!(config.sales_rules.follow_c, SalesRules::default().follow_c);
+    }
+
+    #[test]
+    fn models_and_fleet_read_as_lists() {
+        // The variables may be set where the tests run; the flags win over them.
+        let config = Config::try_parse_from([
+            "huifang-server",
+            "--models",
+            DEFAULT_MODELS,
+            "--test-drive-fleet",
+            DEFAULT_TEST_DRIVE_FLEET,
+        ])
+        .expect("the defaults parse");
+        assert_eq!(config.models.len(), 7);
+        assert_eq!(config.models[0], "凯美瑞");
+        assert_eq!(config.test_drive_fleet[2], "bZ4X 试驾车");
+        let for_tests = Config::for_tests("sqlite://x.db", "dist");
+        assert_eq!(for_tests.models, config.models);
+        assert_eq!(for_tests.test_drive_fleet, config.test_drive_fleet);
+        let config = Config::try_parse_from([
+            "huifang-server",
+            "--models",
+            " 凯美瑞， 汉兰达 ,",
+            "--test-drive-fleet",
+            "汉兰达 试驾车",
+        ])
+        .expect("full-width commas and spaces read");
+        assert_eq!(config.models, ["凯美瑞", "汉兰达"]);
+        assert_eq!(config.test_drive_fleet, ["汉兰达 试驾车"]);
+    }
+
+    #[test]
+    fn bad_sales_settings_stop_the_start_with_the_reason() {
+        for (flag, value, reason) in [
+            (
+                "--sales-rules",
+                "follow_h=0",
+                "a whole number of days above 0",
+            ),
+            ("--sales-rules", "follow_h", "written key=value"),
+            ("--sales-rules", "follow_x=1", "no sales rule is called"),
+            ("--models", " , ", "name at least one model"),
+            ("--models", "凯美瑞,凯美瑞", "listed twice"),
+            ("--test-drive-fleet", "", "name at least one test-drive car"),
+        ] {
+            let err = Config::try_parse_from(["huifang-server", flag, value])
+                .expect_err("a bad value is refused");
+            let text = err.to_string();
+            assert!(text.contains(flag), "{text}");
             assert!(text.contains(reason), "{text}");
         }
     }

@@ -19,6 +19,12 @@ pub struct AppState {
     /// The complaint rules (`--complaint-rules`): sent with the directory, used by the
     /// complaint statistics.
     pub complaint_rules: Arc<huifang_core::care::complaints::ComplaintRules>,
+    /// The sales cadence (`--sales-rules`): sent with the directory.
+    pub sales_rules: Arc<huifang_core::sales::SalesRules>,
+    /// The models the store sells (`--models`): sent with the directory.
+    pub models: Arc<Vec<String>>,
+    /// The store's test-drive cars (`--test-drive-fleet`): sent with the directory.
+    pub test_drive_fleet: Arc<Vec<String>>,
 }
 
 impl AppState {
@@ -49,6 +55,9 @@ impl AppState {
                 max_bytes: config.blob_max_bytes,
             }),
             complaint_rules: Arc::new(config.complaint_rules.clone()),
+            sales_rules: Arc::new(config.sales_rules.clone()),
+            models: Arc::new(config.models.clone()),
+            test_drive_fleet: Arc::new(config.test_drive_fleet.clone()),
         })
     }
 }

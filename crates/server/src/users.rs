@@ -26,7 +26,8 @@ pub fn router() -> Router<AppState> {
 
 /// Every signed-in user's colleagues by name, so a device can say who made a change (a
 /// conflict's two authors, an attempt's agent); and the store's complaint rules, so a device
-/// counts complaint deadlines offline as the server is configured.
+/// counts complaint deadlines offline as the server is configured; and its sales cadence,
+/// models and test-drive cars, so lead capture and bookings work offline.
 async fn directory(
     State(state): State<AppState>,
     CurrentUser(me): CurrentUser,
@@ -43,6 +44,9 @@ async fn directory(
     Ok(Json(Directory {
         colleagues,
         complaint_rules: state.complaint_rules.as_ref().clone(),
+        sales_rules: state.sales_rules.as_ref().clone(),
+        models: state.models.as_ref().clone(),
+        test_drive_fleet: state.test_drive_fleet.as_ref().clone(),
     }))
 }
 
