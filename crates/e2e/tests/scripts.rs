@@ -86,7 +86,11 @@ async fn scripts_supervisor_edits_validates_and_publishes() {
         .eval("document.querySelectorAll('[data-testid=script-row]').length")
         .await
         .expect("rows");
-    assert_eq!(rows, 16, "eight purposes in two languages");
+    assert_eq!(
+        rows,
+        huifang_core::care::rules::Purpose::ALL.len() * 2,
+        "every purpose in two languages"
+    );
     assert_eq!(
         desk.text_of(&format!("{row} [data-testid=script-published]"))
             .await
