@@ -72,13 +72,15 @@ async fn uploaded(
 /// `POST /api/sync/push` with the blob references checked: the engine asks [`refusal`]
 /// about each new mutation in push order, so a refused one is remembered like any rejection
 /// and refuses the rest of its step, and a replay keeps its first answer whatever became of
-/// the blob since.
+/// the blob since. `also` is asked next about mutations whose blobs are fine (another check
+/// of the caller's, e.g. a taken test-drive slot), with the same effect.
 pub(crate) async fn push(
     db: &Db,
     engine: &super::Engine,
     me: &UserProfile,
     request: PushRequest,
     now_ms: i64,
+    also: impl Fn(&Mutation) -> Option<(RejectCode, String)>,
 ) -> Result<PushResponse, Error> {
     let wanted: BTreeSet<String> = request
         .mutations
@@ -95,7 +97,9 @@ pub(crate) async fn push(
     };
     engine
         .push_with(&UserCtx::of(me), request, now_ms, |m| {
-            refusal(m, &uploaded).map(|reason| (RejectCode::Invalid, reason))
+            refusal(m, &uploaded)
+                .map(|reason| (RejectCode::Invalid, reason))
+                .or_else(|| also(m))
         })
         .await
         .map_err(super::sync_error)

@@ -4,6 +4,7 @@
 //! errors; every sync decision is the core's, every row is [`SqlServerStore`]'s.
 
 mod blob_refs;
+mod leads;
 mod store;
 
 pub use store::{SqlServerStore, SyncStoreError};
@@ -54,9 +55,18 @@ async fn push(
         )),
         other => other,
     })?;
-    // Blob references are checked here, with the store's uploads at hand; the rest is the
-    // core's.
-    let response = blob_refs::push(&state.db, &state.sync, &me, request, now_ms()).await?;
+    // Blob references and taken test-drive slots are checked here, with the store's uploads
+    // and bookings at hand; the rest is the core's. Then the server's own follow-ups of the
+    // sales records pushed (duplicates, post-delivery callbacks).
+    let followups = leads::Followups::of(&request);
+    let booked = leads::booked_slots(&state.db, &request).await?;
+    let now = now_ms();
+    let ctx = UserCtx::of(&me);
+    let response = blob_refs::push(&state.db, &state.sync, &me, request, now, |m| {
+        leads::slot_refusal(m, &ctx, &booked)
+    })
+    .await?;
+    leads::after_push(&state, &me, &followups, &response, now).await?;
     Ok(Json(response))
 }
 
