@@ -12,6 +12,8 @@ pub mod complaints;
 pub mod customer_file;
 pub mod customers;
 pub mod import;
+pub mod lead;
+pub mod leads;
 pub mod not_found;
 pub mod script_panel;
 pub mod scripts;
@@ -20,6 +22,7 @@ pub mod settings;
 pub mod sign_in;
 pub mod sync_page;
 pub mod team;
+pub mod test_drives;
 pub mod today;
 
 use customers::{CustomerPage, CustomersPage};
@@ -62,6 +65,7 @@ fn Detail(role: Role, me: huifang_core::UserId) -> impl IntoView {
                 Some("stats") => view! { <complaints::ComplaintStatsPage role=role/> }.into_any(),
                 _ => view! { <complaint::ComplaintPage role=role/> }.into_any(),
             },
+            "leads" => view! { <lead::LeadPage role=role/> }.into_any(),
             _ => view! { <NotFound/> }.into_any(),
         }
     }
@@ -82,8 +86,10 @@ fn Page(role: Role, me: huifang_core::UserId) -> impl IntoView {
             "sync" => view! { <SyncPage/> }.into_any(),
             "conflicts" => view! { <ConflictsPage/> }.into_any(),
             "complaints" => view! { <complaints::ComplaintsPage role=role/> }.into_any(),
-            "leads" => section(Section::Leads),
-            "test-drives" => section(Section::TestDrives),
+            "leads" => view! { <leads::LeadsPage role=role me=me.clone()/> }.into_any(),
+            "test-drives" => {
+                view! { <test_drives::TestDrivesPage role=role me=me.clone()/> }.into_any()
+            }
             "import" => view! { <import::ImportPage role=role/> }.into_any(),
             "assignments" => view! { <assignments::AssignmentsPage role=role/> }.into_any(),
             "scripts" => view! { <scripts::ScriptsPage role=role/> }.into_any(),
