@@ -17,19 +17,6 @@ use huifang_core::{Role, StoreId};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// A stable record id for `key` (FNV-1a over it, in a UUIDv7's random bits at time 0).
-fn fixed_id(key: &str) -> RecordId {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut bits = [0u8; 10];
-    for (i, b) in key.bytes().enumerate() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-        bits[i % 10] ^= (hash >> 24) as u8;
-    }
-    bits[2..].copy_from_slice(&hash.to_be_bytes());
-    RecordId::new_v7(0, bits)
-}
-
 /// Creates the default scripts every store lacks; returns how many.
 pub async fn ensure_defaults(state: &AppState) -> Result<usize, Error> {
     let stores: Vec<String> = sqlx::query_scalar("SELECT id FROM stores ORDER BY id")
@@ -89,7 +76,7 @@ async fn ensure_store(state: &AppState, lead: &UserCtx) -> Result<usize, Error> 
             // Ids from the store, purpose and language: two processes starting at once
             // write the same records, and the second's are duplicates, not a second set.
             let key = format!("{}:{}:{lang}", lead.store.0, purpose.as_str());
-            let id = fixed_id(&format!("script:{key}"));
+            let id = RecordId::fixed(&format!("script:{key}"));
             changes.push(
                 RecordKind::CallScript,
                 id,
@@ -109,7 +96,7 @@ async fn ensure_store(state: &AppState, lead: &UserCtx) -> Result<usize, Error> 
             version.insert(fields::GRAPH.to_owned(), graph);
             changes.push(
                 RecordKind::ScriptVersion,
-                fixed_id(&format!("version1:{key}")),
+                RecordId::fixed(&format!("version1:{key}")),
                 Op::AppendEvent {
                     scope: Scope {
                         store: lead.store.clone(),

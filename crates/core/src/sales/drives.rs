@@ -36,18 +36,9 @@ named! {
 }
 
 /// The record id of `car` in `slot` of `day` at `store`: the same on every device (FNV-1a of
-/// the key in a UUIDv7's random bits at time 0).
+/// the key, see `RecordId::fixed`).
 pub fn slot_id(store: &str, car: &str, day: Day, slot: &str) -> RecordId {
-    let key = format!("test_drive:{store}:{car}:{day}:{slot}");
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut bits = [0u8; 10];
-    for (i, b) in key.bytes().enumerate() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-        bits[i % 10] ^= (hash >> 24) as u8;
-    }
-    bits[2..].copy_from_slice(&hash.to_be_bytes());
-    RecordId::new_v7(0, bits)
+    RecordId::fixed(&format!("test_drive:{store}:{car}:{day}:{slot}"))
 }
 
 /// A booking as the pages read it.

@@ -56,6 +56,22 @@ pub fn is_v7(id: &Uuid) -> bool {
 }
 
 impl RecordId {
+    /// A record id made from `key` alone, the same on every device and server process:
+    /// FNV-1a over the key in a UUIDv7's random bits at time 0. For records that must be one
+    /// whoever makes them (a store's default scripts, a car's test-drive slot, the callback
+    /// a delivery creates).
+    pub fn fixed(key: &str) -> RecordId {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut bits = [0u8; 10];
+        for (i, b) in key.bytes().enumerate() {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+            bits[i % 10] ^= (hash >> 24) as u8;
+        }
+        bits[2..].copy_from_slice(&hash.to_be_bytes());
+        RecordId::new_v7(0, bits)
+    }
+
     /// A record id from explicit parts (tests, imports). Devices use `Replica::new_record_id`.
     pub fn new_v7(unix_ms: u64, random: [u8; 10]) -> Self {
         RecordId(Builder::from_unix_timestamp_millis(unix_ms, &random).into_uuid())

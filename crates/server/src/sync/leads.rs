@@ -71,28 +71,14 @@ mod care_fields {
     pub const LEAD: &str = "lead";
 }
 
-/// A stable record id for `key` (FNV-1a over it, in a UUIDv7's random bits at time 0): the
-/// same on every run and every server process.
-fn fixed_id(key: &str) -> RecordId {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut bits = [0u8; 10];
-    for (i, b) in key.bytes().enumerate() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-        bits[i % 10] ^= (hash >> 24) as u8;
-    }
-    bits[2..].copy_from_slice(&hash.to_be_bytes());
-    RecordId::new_v7(0, bits)
-}
-
 /// The post-delivery callback's record id for a lead.
 pub fn post_delivery_task_id(lead: RecordId) -> RecordId {
-    fixed_id(&format!("lead:{lead}:post_delivery"))
+    RecordId::fixed(&format!("lead:{lead}:post_delivery"))
 }
 
 /// The id of the customer a delivery creates when the store has none with the lead's mobile.
 pub fn post_delivery_customer_id(lead: RecordId) -> RecordId {
-    fixed_id(&format!("lead:{lead}:post_delivery:customer"))
+    RecordId::fixed(&format!("lead:{lead}:post_delivery:customer"))
 }
 
 fn decode(body: &str) -> Result<StoredRecord, Error> {
