@@ -14,6 +14,7 @@ use crate::sync::Sync;
 use crate::sync::engine::{SyncEngine, now_ms};
 use crate::unsaved::use_unsaved_guard;
 use huifang_core::care::dates::Day;
+use huifang_core::care::phone::PhoneError;
 use huifang_core::sales::drives;
 use huifang_core::sales::funnel::{Steps, funnel};
 use huifang_core::sales::leads::{
@@ -59,6 +60,9 @@ pub(crate) fn error_text(i18n: I18n, e: &LeadError) -> String {
                 i18n.t(Key::LeadErrMissing),
                 i18n.t(field_key(field))
             );
+        }
+        LeadError::Phone(PhoneError::Empty) => {
+            return format!("{}{}", i18n.t(Key::LeadErrMissing), i18n.t(Key::LeadPhone));
         }
         LeadError::Phone(_) => Key::LeadErrPhone,
         LeadError::NotMobile => Key::LeadErrNotMobile,
@@ -157,7 +161,7 @@ fn lead_row(i18n: I18n, people: People, lead: Lead, due: Option<Due>) -> impl In
     view! {
         <li data-testid="lead-row" data-id=lead.id.to_string() data-grade=grade.as_str() data-stage=stage.as_str()>
             <A href=format!("/leads/{}", lead.id)><strong>{title}</strong></A>
-            " · " {lead.phone.clone()}
+            {(!lead.name.trim().is_empty()).then(|| format!(" · {}", lead.phone))}
             " · " <span class="grade-tag">{grade.as_str()}</span>
             " · " {move || stage.label(zh())}
             {source.map(|s| view! { " · " {move || s.label(zh())} })}
@@ -237,7 +241,7 @@ pub fn LeadsPage(role: Role, me: UserId) -> impl IntoView {
         <section class="card leads" data-section="/leads">
             <h1>{i18n.text(Key::NavLeads)}</h1>
             {captures_leads(role).then(|| view! { <CaptureForm floor=floor/> })}
-            {captures_leads(role).then(lists)}
+            {captures_leads(role).then_some(lists)}
             <p><A href="/test-drives" attr:data-testid="leads-test-drives">{i18n.text(Key::NavTestDrives)}</A></p>
         </section>
         {manager}
@@ -271,6 +275,8 @@ fn CaptureForm(floor: Memo<Option<Result<Floor, crate::sync::ReadError>>>) -> im
     let navigate = use_navigate();
     let zh = move || i18n.lang() == Lang::ZhCn;
     let today = local_now().0;
+    // The follow-up day each grade sets, under the store's cadence.
+    let next_of = move |g: Grade| today.plus(people.sales_rules().follow_up_days(g));
     let phone = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
     let source = RwSignal::new(Some(Source::WalkIn));
@@ -491,13 +497,13 @@ fn CaptureForm(floor: Memo<Option<Result<Floor, crate::sync::ReadError>>>) -> im
                 <legend>{i18n.text(Key::LeadGrade)}</legend>
                 {Grade::ALL.iter().copied().map(|g| view! {
                     <button type="button" class="choice grade" data-testid=format!("lead-grade-{}", g.as_str()) data-grade=g.as_str()
+                        data-next=move || next_of(g).to_string()
                         class:chosen=move || grade.get() == Some(g)
                         aria-pressed=move || (grade.get() == Some(g)).to_string()
                         on:click=move |_| { grade.set(Some(g)); clear_error(leads::fields::GRADE); }>
                         <strong>{move || g.label(zh())}</strong>
-                        <span class="grade-next" data-testid="lead-grade-next">
-                            {move || format!("{} {}", i18n.t(Key::LeadNextFollowUp),
-                                short_day(today.plus(people.sales_rules().follow_up_days(g))))}
+                        <span class="grade-next">
+                            {move || format!("{} {}", i18n.t(Key::LeadNextFollowUp), short_day(next_of(g)))}
                         </span>
                     </button>
                 }).collect_view()}
