@@ -778,5 +778,9 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         LeadToOrder => "Ordered",
         LeadTotal => "Total",
         LeadUnknown => "Unknown",
+        LeadMore => "More (budget, trade-in)",
+        LeadBudget => "Budget",
+        LeadTradeIn => "Has a car to trade in",
+        LeadYes => "Yes",
     })
 }

@@ -722,5 +722,9 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         LeadToOrder => "已订车",
         LeadTotal => "合计",
         LeadUnknown => "未知",
+        LeadMore => "更多（预算、置换）",
+        LeadBudget => "预算",
+        LeadTradeIn => "有旧车置换",
+        LeadYes => "是",
     })
 }
