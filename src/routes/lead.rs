@@ -232,6 +232,8 @@ fn LeadView(loaded: Loaded, role: Role, done: Done) -> impl IntoView {
             {lead.last_follow_up.map(|at| view! { <dt>{i18n.text(Key::LeadLastFollowUp)}</dt><dd>{date_time(i18n.lang(), at)}</dd> })}
             <dt>{i18n.text(Key::LeadCapturedAt)}</dt><dd>{date_time(i18n.lang(), lead.captured_at)}</dd>
             {owner_name.map(|n| view! { <dt>{i18n.text(Key::LeadAdvisor)}</dt><dd data-testid="lead-owner">{n}</dd> })}
+            {(!lead.budget.is_empty()).then(|| view! { <dt>{i18n.text(Key::LeadBudget)}</dt><dd data-testid="lead-budget-shown">{lead.budget.clone()}</dd> })}
+            {lead.trade_in.then(|| view! { <dt>{i18n.text(Key::LeadTradeIn)}</dt><dd data-testid="lead-trade-in-shown">{i18n.text(Key::LeadYes)}</dd> })}
             {(!lead.notes.is_empty()).then(|| view! { <dt>{i18n.text(Key::LeadNotes)}</dt><dd class="pre">{lead.notes.clone()}</dd> })}
         </dl>
         {is_open.then(|| view! { <FollowUpForm step=step grade=grade saved=done.follow_up/> })}

@@ -283,6 +283,8 @@ fn CaptureForm(floor: Memo<Option<Result<Floor, crate::sync::ReadError>>>) -> im
     let models = RwSignal::new(Vec::<String>::new());
     let grade = RwSignal::new(None::<Grade>);
     let notes = RwSignal::new(String::new());
+    let budget = RwSignal::new(String::new());
+    let trade_in = RwSignal::new(false);
     let error = RwSignal::new(None::<FieldError>);
     let saving = RwSignal::new(false);
     let saved = RwSignal::new(None::<(RecordId, String)>);
@@ -312,6 +314,8 @@ fn CaptureForm(floor: Memo<Option<Result<Floor, crate::sync::ReadError>>>) -> im
         models.set(Vec::new());
         grade.set(None);
         notes.set(String::new());
+        budget.set(String::new());
+        trade_in.set(false);
         if let Some(input) = phone_input.get_untracked()
             && let Err(e) = input.focus()
         {
@@ -339,7 +343,8 @@ fn CaptureForm(floor: Memo<Option<Result<Floor, crate::sync::ReadError>>>) -> im
             models: models.get_untracked(),
             grade: grade.get_untracked(),
             notes: notes.get_untracked(),
-            ..LeadForm::default()
+            budget: budget.get_untracked(),
+            trade_in: trade_in.get_untracked(),
         };
         let rules = people.sales_rules();
         saving.set(true);
@@ -514,6 +519,19 @@ fn CaptureForm(floor: Memo<Option<Result<Floor, crate::sync::ReadError>>>) -> im
                 <textarea rows="2" data-testid="lead-notes" prop:value=move || notes.get()
                     on:input=move |ev| notes.set(event_target_value(&ev))></textarea>
             </label>
+            <details class="lead-more" data-testid="lead-more">
+                <summary>{i18n.text(Key::LeadMore)}</summary>
+                <label class="field">
+                    <span class="label-text">{i18n.text(Key::LeadBudget)}</span>
+                    <input type="text" data-testid="lead-budget" prop:value=move || budget.get()
+                        on:input=move |ev| budget.set(event_target_value(&ev))/>
+                </label>
+                <label class="check">
+                    <input type="checkbox" data-testid="lead-trade-in" prop:checked=move || trade_in.get()
+                        on:change=move |ev| trade_in.set(event_target_checked(&ev))/>
+                    {i18n.text(Key::LeadTradeIn)}
+                </label>
+            </details>
             {error_at("form")}
             <button type="submit" class="primary big" data-testid="lead-save"
                 disabled=move || saving.get() || duplicate.with(Option::is_some)>
