@@ -38,7 +38,19 @@ named! {
 /// The record id of `car` in `slot` of `day` at `store`: the same on every device (FNV-1a of
 /// the key, see `RecordId::fixed`).
 pub fn slot_id(store: &str, car: &str, day: Day, slot: &str) -> RecordId {
-    RecordId::fixed(&format!("test_drive:{store}:{car}:{day}:{slot}"))
+    rebooking_id(store, car, day, slot, 0)
+}
+
+/// The id of the slot's booking after `cancelled` bookings of it were called off: a cancelled
+/// slot can be booked again, and two devices that both know of the cancellation still make the
+/// same record (one that does not know collides with the cancelled one and is told so).
+pub fn rebooking_id(store: &str, car: &str, day: Day, slot: &str, cancelled: usize) -> RecordId {
+    let key = format!("test_drive:{store}:{car}:{day}:{slot}");
+    if cancelled == 0 {
+        RecordId::fixed(&key)
+    } else {
+        RecordId::fixed(&format!("{key}:{cancelled}"))
+    }
 }
 
 /// A booking as the pages read it.
@@ -119,7 +131,16 @@ pub fn book(
     if let Some(existing) = taken(drives, day).get(&(car.to_owned(), slot.to_owned())) {
         return Err(LeadError::SlotTaken(*existing));
     }
-    let id = slot_id(&ctx.user.store.0, car, day, slot);
+    let cancelled = drives
+        .iter()
+        .filter(|d| {
+            d.day == Some(day)
+                && d.car == car
+                && d.slot == slot
+                && d.status == DriveStatus::Cancelled
+        })
+        .count();
+    let id = rebooking_id(&ctx.user.store.0, car, day, slot, cancelled);
     let mut f = BTreeMap::new();
     f.insert(fields::LEAD.to_owned(), json!(lead.id.to_string()));
     f.insert(fields::CAR.to_owned(), json!(car));

@@ -304,6 +304,22 @@ fn a_car_is_booked_once_per_slot_and_done_needs_the_licence_checked() {
         ]
     );
     assert_eq!(drives::taken(&drives, day).len(), 1);
+    // Called off, the slot is free again, as a new record every device agrees on.
+    let mut cancelled = booked.clone();
+    cancelled
+        .fields
+        .get_mut(drives::fields::STATUS)
+        .expect("status")
+        .value = json!("cancelled");
+    let after = vec![Drive::of(&cancelled).expect("a drive")];
+    assert!(drives::taken(&after, day).is_empty());
+    let again =
+        book(ctx(&a, &rules), &lead, "bZ4X 试驾车", day, "10:00", &after).expect("rebooked");
+    assert_ne!(again[0].record, Some(booked.id), "not the cancelled record");
+    assert_eq!(
+        again[0].record,
+        Some(drives::rebooking_id("s1", "bZ4X 试驾车", day, "10:00", 1))
+    );
 }
 
 #[test]
