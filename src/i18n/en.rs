@@ -743,7 +743,9 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         LeadHistory => "History",
         LeadLastFollowUp => "Last follow-up",
         LeadLostPendingAdvisor => "Lost: waiting for the sales manager's approval",
-        LeadLostPendingManager => "The advisor reports this lead lost: approve it, or send it back to following",
+        LeadLostPendingManager => {
+            "The advisor reports this lead lost: approve it, or send it back to following"
+        }
         LeadLostReason => "Reason lost",
         LeadMissedHint => "Leads whose follow-up day passed without a follow-up, by advisor",
         LeadMissedNone => "Every lead was followed up on time",
