@@ -51,7 +51,19 @@ impl PartialEq for Loaded {
                 .iter()
                 .zip(&other.activity)
                 .all(|(a, b)| a.id == b.id && a.fields == b.fields)
-            && self.drives == other.drives
+            && self.own_drives().eq(other.own_drives())
+    }
+}
+
+impl Loaded {
+    /// This lead's bookings. Other leads' bookings (every advisor's tablet holds the store's)
+    /// do not rebuild the page: a colleague booking a car must not wipe a half-typed follow-up.
+    /// The slots offered may then be a little stale; the server refuses a taken one, and the
+    /// advisor sees why.
+    fn own_drives(&self) -> impl Iterator<Item = &Drive> {
+        self.drives
+            .iter()
+            .filter(move |d| d.lead == Some(self.lead.id))
     }
 }
 

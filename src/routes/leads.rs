@@ -622,27 +622,33 @@ pub(crate) fn ReassignControl(lead: RecordId, owner: Option<UserId>) -> impl Int
         let to_user = UserId(chosen);
         let rules = people.sales_rules();
         spawn_local(async move {
-            let entity = match engine.record(lead).await {
-                Ok(Some(Record::Entity(e))) => e,
-                Ok(_) => {
+            let records = match engine.records().await {
+                Ok(records) => records,
+                Err(e) => {
+                    error.try_set(Some((i18n.t(e.key()).to_owned(), e.to_string())));
+                    return;
+                }
+            };
+            let found = records.iter().find(|r| r.id() == lead).cloned();
+            let entity = match found {
+                Some(Record::Entity(e)) => e,
+                _ => {
                     error.try_set(Some((
                         i18n.t(Key::LeadNotFound).to_owned(),
                         lead.to_string(),
                     )));
                     return;
                 }
-                Err(e) => {
-                    error.try_set(Some((i18n.t(e.key()).to_owned(), e.to_string())));
-                    return;
-                }
             };
-            match plan(&engine, &rules, |ctx| reassign(ctx, &entity, &to_user)) {
+            match plan(&engine, &rules, |ctx| {
+                reassign(ctx, &entity, &to_user, &records)
+            }) {
                 Err(e) => {
                     error.try_set(Some((error_text(i18n, &e), e.to_string())));
                 }
-                Ok(write) => {
+                Ok(writes) => {
                     let name = people.name(&to_user);
-                    save_step(i18n, engine, vec![write], error, move || {
+                    save_step(i18n, engine, writes, error, move || {
                         done.try_set(Some(name));
                     });
                 }

@@ -21,11 +21,22 @@ use leptos_router::components::A;
 use std::collections::BTreeMap;
 
 /// One booking with what marking it needs: its record, and its lead's (when on this tablet).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 struct Booking {
     drive: Drive,
     entity: Entity,
     lead: Option<(Entity, String)>,
+}
+
+/// Equal when the page would show the same: a sync confirming a change (a record's feed
+/// position moves) must not rebuild the list under a ticked licence box or a tap.
+impl PartialEq for Booking {
+    fn eq(&self, other: &Self) -> bool {
+        self.drive == other.drive
+            && self.entity.fields == other.entity.fields
+            && self.lead.as_ref().map(|(e, t)| (&e.fields, t))
+                == other.lead.as_ref().map(|(e, t)| (&e.fields, t))
+    }
 }
 
 fn load(records: &[Record]) -> Vec<Booking> {

@@ -571,12 +571,12 @@ async fn a_lead_the_manager_gives_away_leaves_the_old_tablet_and_reaches_the_new
         assert!(!mentions(&page2, id), "[{label}]");
 
         let lead = current(&state, &manager, RecordKind::Lead, id).await;
-        let give = leads::reassign(ctx(&manager, &rules), &lead, &advisor2.ctx.user)
+        let give = leads::reassign(ctx(&manager, &rules), &lead, &advisor2.ctx.user, &[])
             .expect("the manager may");
-        push_ok(&app, &manager, &mut Device::of(&manager), vec![give]).await;
+        push_ok(&app, &manager, &mut Device::of(&manager), give).await;
         // advisor1 may not give it back.
         let lead = current(&state, &manager, RecordKind::Lead, id).await;
-        assert!(leads::reassign(ctx(&advisor1, &rules), &lead, &advisor1.ctx.user).is_err());
+        assert!(leads::reassign(ctx(&advisor1, &rules), &lead, &advisor1.ctx.user, &[]).is_err());
 
         let (after1, _) = pull(&app, &advisor1, page1.next_cursor).await;
         assert!(

@@ -327,12 +327,13 @@ impl Lead {
     }
 }
 
-/// The device's own lead with this phone, if any (the tablet holds only the advisor's own).
+/// The device's own open lead with this phone, if any (the tablet holds only the advisor's
+/// own). A lost or delivered lead does not count: the customer may come back, as a new lead.
 pub fn own_duplicate(records: &[Record], raw_phone: &str) -> Option<RecordId> {
     let wanted = mobile(raw_phone).ok()?;
     Lead::all(records)
         .into_iter()
-        .find(|l| l.phone == wanted)
+        .find(|l| l.phone == wanted && l.is_open())
         .map(|l| l.id)
 }
 
@@ -590,21 +591,52 @@ pub fn missed_by_advisor(leads: &[Lead], today: Day) -> BTreeMap<UserId, Vec<Rec
     out
 }
 
-/// Gives a lead to another advisor (the manager's decision): it leaves the old advisor's tablet.
-pub fn reassign(ctx: Ctx<'_>, current: &Entity, to: &UserId) -> Result<Write, LeadError> {
+/// Gives a lead to another advisor (the manager's decision): it leaves the old advisor's
+/// tablet, with its follow-ups (the notes on the customer) and its drives still booked, so the
+/// old advisor keeps nothing of it and the new one has its history and can run its drives.
+pub fn reassign(
+    ctx: Ctx<'_>,
+    current: &Entity,
+    to: &UserId,
+    records: &[Record],
+) -> Result<Vec<Write>, LeadError> {
     if !ctx.is_manager() {
         return Err(LeadError::NeedsLead);
     }
-    Ok(Write {
+    let scope = Scope {
+        store: current.scope.store.clone(),
+        owner: Some(to.clone()),
+    };
+    let key = current.id.to_string();
+    let of_lead = |fields: Option<&Value>| fields.and_then(Value::as_str) == Some(key.as_str());
+    let mut writes = vec![Write {
         kind: RecordKind::Lead,
         record: Some(current.id),
-        op: Op::MoveScope {
-            to: Scope {
-                store: current.scope.store.clone(),
-                owner: Some(to.clone()),
-            },
-        },
-    })
+        op: Op::MoveScope { to: scope.clone() },
+    }];
+    for r in records {
+        let belongs = match r {
+            Record::Event(e) => {
+                e.kind == RecordKind::LeadActivity && of_lead(e.fields.get(fields::LEAD))
+            }
+            Record::Entity(e) => {
+                e.kind == RecordKind::TestDrive
+                    && e.tombstone.is_none()
+                    && of_lead(e.value(super::drives::fields::LEAD))
+                    && e.value(super::drives::fields::STATUS)
+                        .and_then(Value::as_str)
+                        == Some(super::drives::DriveStatus::Booked.as_str())
+            }
+        };
+        if belongs && r.scope().owner.as_ref() != Some(to) {
+            writes.push(Write {
+                kind: r.kind(),
+                record: Some(r.id()),
+                op: Op::MoveScope { to: scope.clone() },
+            });
+        }
+    }
+    Ok(writes)
 }
 
 /// The roles that capture leads.

@@ -351,3 +351,65 @@ fn the_funnel_counts_each_lead_at_every_stage_it_reached() {
     assert_eq!(f.by_advisor[&UserId("advisor1".into())].order, 2);
     assert_eq!(funnel(&leads, NOW + 10, NOW + 20).total.captured, 0);
 }
+
+#[test]
+fn a_reassigned_lead_takes_its_follow_ups_and_booked_drives_along() {
+    let a = user("advisor1", Role::SalesAdvisor);
+    let m = user("manager", Role::StoreManager);
+    let rules = SalesRules::default();
+    let lead = captured("13912345678", Grade::A);
+    let fu = FollowUp {
+        channel: Channel::Call,
+        outcome: "想看白色".into(),
+        next: None,
+        regrade: None,
+    };
+    let activity = follow_up(ctx(&a, &rules), &lead, &fu).expect("logged");
+    let Op::AppendEvent { fields: ev, .. } = &activity[2].op else {
+        panic!("an event")
+    };
+    let event = crate::sync::Event {
+        id: RecordId::new_v7(300, [3; 10]),
+        kind: RecordKind::LeadActivity,
+        scope: lead.scope.clone(),
+        fields: ev.clone(),
+        stamp: Hlc {
+            wall_ms: NOW,
+            counter: 1,
+            node: ClientId::new_v7(1, [1; 10]),
+        },
+        by: UserId("advisor1".into()),
+        version: 2,
+    };
+    let booked =
+        book(ctx(&a, &rules), &lead, "bZ4X 试驾车", today(), "10:00", &[]).expect("booked");
+    let drive = entity_of(&booked[0], "advisor1");
+    let mut done = entity_of(&booked[0], "advisor1");
+    done.id = RecordId::new_v7(301, [4; 10]);
+    done.fields
+        .get_mut(drives::fields::STATUS)
+        .expect("status")
+        .value = json!("done");
+    let records = [
+        Record::Entity(lead.clone()),
+        Record::Event(event.clone()),
+        Record::Entity(drive.clone()),
+        Record::Entity(done.clone()),
+    ];
+    let to = UserId("advisor2".into());
+    assert_eq!(
+        reassign(ctx(&a, &rules), &lead, &to, &records),
+        Err(LeadError::NeedsLead)
+    );
+    let moved: Vec<RecordId> = reassign(ctx(&m, &rules), &lead, &to, &records)
+        .expect("the manager may")
+        .into_iter()
+        .filter(|w| matches!(&w.op, Op::MoveScope { to: s } if s.owner.as_ref() == Some(&to)))
+        .filter_map(|w| w.record)
+        .collect();
+    assert_eq!(
+        moved,
+        [lead.id, event.id, drive.id],
+        "a drive already done stays"
+    );
+}

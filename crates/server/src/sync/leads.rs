@@ -301,17 +301,29 @@ pub(crate) async fn after_push(
         return Ok(());
     }
     let current = records_by_id(&state.db, &all).await?;
+    let user = UserCtx::of(me);
+    // Only what the pusher may see acts: a replayed mutation id is answered from memory, so
+    // its record id is the request's word, not the server's.
     let lead = |id: &RecordId| {
         current
             .get(id)
+            .filter(|r| huifang_core::sync::can_read(&user, &r.meta()))
             .and_then(Record::as_entity)
             .filter(|e| e.kind == RecordKind::Lead && e.tombstone.is_none())
     };
-    let marks: Vec<&Entity> = created.iter().filter_map(lead).collect();
+    let marks: Vec<&Entity> = created
+        .iter()
+        .filter_map(lead)
+        .filter(|e| e.scope.owner.as_ref() == Some(&me.id))
+        .collect();
     if !marks.is_empty() {
-        mark_duplicates(state, &UserCtx::of(me), &marks, now_ms).await?;
+        mark_duplicates(state, &user, &marks, now_ms).await?;
     }
-    for e in delivered.iter().filter_map(lead) {
+    for e in delivered
+        .iter()
+        .filter_map(lead)
+        .filter(|e| Lead::of(e).is_some_and(|l| l.stage == Stage::Delivered))
+    {
         post_delivery(state, e, now_ms).await?;
     }
     Ok(())
@@ -326,6 +338,8 @@ fn other_advisor(lead: &Entity, store_leads: &[Entity]) -> Option<UserId> {
         .iter()
         .filter(|e| e.id != lead.id && e.scope.store == lead.scope.store)
         .filter_map(Lead::of)
+        // A lost or delivered lead is nobody's to follow any more: the customer may return.
+        .filter(Lead::is_open)
         .filter(|other| other.owner.is_some() && other.owner != mine.owner)
         .filter(|other| phone_key(&other.phone).as_deref() == Some(key.as_str()))
         .min_by(|a, b| (a.captured_at, a.id).cmp(&(b.captured_at, b.id)))
