@@ -136,8 +136,17 @@ pub fn PhotoCapture(
             input.set_value("");
             busy.try_set(false);
             match result {
-                Ok(image) => on_photo.run(image),
-                Err(e) => on_error.run(e),
+                // The page may have gone while the photo was decoded: say so, never panic.
+                Ok(image) => {
+                    if on_photo.try_run(image).is_none() {
+                        leptos::logging::warn!("the photo arrived after its page closed");
+                    }
+                }
+                Err(e) => {
+                    if on_error.try_run(e).is_none() {
+                        leptos::logging::warn!("a photo failed after its page closed");
+                    }
+                }
             }
         });
     };

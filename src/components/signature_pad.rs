@@ -186,7 +186,11 @@ pub fn SignaturePad(
             let generation = generation.clone();
             spawn_local(async move {
                 match encode_png(&canvas).await {
-                    Ok(image) if generation.get() == started => on_change.run(Some(image)),
+                    Ok(image) if generation.get() == started => {
+                        if on_change.try_run(Some(image)).is_none() {
+                            leptos::logging::warn!("the signature arrived after its form closed");
+                        }
+                    }
                     Ok(_) => {} // cleared meanwhile
                     Err(e) => leptos::logging::error!("the signature could not be kept: {e}"),
                 }

@@ -784,5 +784,8 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         LeadBudget => "Budget",
         LeadTradeIn => "Has a car to trade in",
         LeadYes => "Yes",
+        AttentionStepHint => {
+            "This was part of a step that was refused and cannot be sent again alone: take the step again on the record, then let this go."
+        }
     })
 }

@@ -726,5 +726,8 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         LeadBudget => "预算",
         LeadTradeIn => "有旧车置换",
         LeadYes => "是",
+        AttentionStepHint => {
+            "这是一个被拒绝步骤中的一项，不能单独重发：请在该记录上重新操作这一步，然后点“放弃”。"
+        }
     })
 }

@@ -42,15 +42,15 @@ struct Loaded {
     follow_up: Option<RecordId>,
 }
 
-/// Equal when the person would see the same page: the sync confirming a change (the record's
-/// feed position moves) must not rebuild the page under a form being filled or a tap.
+/// Equal when the person would see the same steps: the sync confirming a change (the record's
+/// feed position moves), a photo or a timeline entry arriving must not rebuild the page under a
+/// form being filled, a signature drawn or a tap (the photos and the timeline redraw on their
+/// own, see `Extras`).
 impl PartialEq for Loaded {
     fn eq(&self, other: &Self) -> bool {
         self.entity.fields == other.entity.fields
             && self.entity.conflicts == other.entity.conflicts
             && self.complaint == other.complaint
-            && self.timeline == other.timeline
-            && self.photos == other.photos
             && self.follow_up == other.follow_up
     }
 }
@@ -183,10 +183,16 @@ pub fn ComplaintPage(role: Role) -> impl IntoView {
     let now = ticking_now();
     // Rebuilt only when what it shows changes (see `Loaded`'s equality).
     let shown = Memo::new(move |_| data.with(|read| read.clone().flatten()));
+    let extras = Memo::new(move |_| {
+        data.with(|read| match read {
+            Some(Some(Ok(Some(l)))) => (l.timeline.clone(), l.photos.clone()),
+            _ => (Vec::new(), Vec::new()),
+        })
+    });
     view! {
         <section class="card complaint" data-section="/complaints/id">
             {move || match shown.get() {
-                Some(Ok(Some(loaded))) => view! { <ComplaintView loaded=loaded now=now/> }.into_any(),
+                Some(Ok(Some(loaded))) => view! { <ComplaintView loaded=loaded now=now extras=extras/> }.into_any(),
                 Some(Ok(None)) => view! { <p class="error" data-testid="complaint-missing">{i18n.text(Key::CmpNotFound)}</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="error" title=e.detail.clone()>{i18n.t(e.key)}</p> }.into_any(),
                 None => view! { <p>{i18n.text(Key::SyncOpening)}</p> }.into_any(),
@@ -197,7 +203,11 @@ pub fn ComplaintPage(role: Role) -> impl IntoView {
 }
 
 #[component]
-fn ComplaintView(loaded: Loaded, now: ReadSignal<i64>) -> impl IntoView {
+fn ComplaintView(
+    loaded: Loaded,
+    now: ReadSignal<i64>,
+    extras: Memo<(Vec<TimelineEntry>, Vec<String>)>,
+) -> impl IntoView {
     let i18n = I18n::use_context();
     let people = People::use_context();
     let zh = move || i18n.lang() == Lang::ZhCn;
@@ -261,7 +271,6 @@ fn ComplaintView(loaded: Loaded, now: ReadSignal<i64>) -> impl IntoView {
         })
         .collect_view();
     let can_photo = open.contains(&"photo");
-    let entries = loaded.timeline.clone();
     let show_confirmation = c.signature.is_some() || !c.refusal.is_empty();
     view! {
         <h1 data-testid="complaint-title" data-status=c.status.as_str()>
@@ -298,7 +307,7 @@ fn ComplaintView(loaded: Loaded, now: ReadSignal<i64>) -> impl IntoView {
         {step_forms}
         <h2>{i18n.text(Key::CmpPhotos)}</h2>
         <div class="photos" data-testid="complaint-photos">
-            {loaded.photos.iter().map(|sha| view! { <BlobImage sha256=sha.clone() alt=i18n.t(Key::CmpPhotos) class="photo"/> }).collect_view()}
+            {move || extras.with(|(_, photos)| photos.iter().map(|sha| view! { <BlobImage sha256=sha.clone() alt=i18n.t(Key::CmpPhotos) class="photo"/> }).collect_view())}
         </div>
         {can_photo.then(|| view! {
             <PhotoCapture label=Signal::derive(move || i18n.t(Key::CmpAddPhoto).to_owned())
@@ -306,13 +315,13 @@ fn ComplaintView(loaded: Loaded, now: ReadSignal<i64>) -> impl IntoView {
         })}
         <h2>{i18n.text(Key::CmpTimeline)}</h2>
         <ol class="timeline" data-testid="complaint-timeline">
-            {entries.into_iter().map(|t| view! {
+            {move || extras.with(|(entries, _)| entries.iter().cloned().map(|t| view! {
                 <li data-step=t.step.as_str()>
                     <strong>{move || t.step.label(zh())}</strong>
                     {format!(" · {} · {}", date_time(i18n.lang(), t.at), people.name(&t.by))}
                     {details_text(&t).map(|d| view! { <br/><span class="hint pre">{d}</span> })}
                 </li>
-            }).collect_view()}
+            }).collect_view())}
         </ol>
         {show_confirmation.then(|| view! { <Confirmation complaint=c.clone()/> })}
     }

@@ -171,7 +171,12 @@ pub fn ComplaintForm(
             let rules = complaints::ComplaintRules::default();
             let user = engine.user().clone();
             let now = now_ms();
-            let planned = match existing.get_value() {
+            // The form may have gone while the customers were read (a sync rebuilt the page).
+            let Some(existing) = existing.try_get_value() else {
+                saving.try_set(false);
+                return;
+            };
+            let planned = match existing {
                 Some(entity) => edit_registration(&entity, &reg)
                     .map(|w| (entity.id, w.into_iter().collect::<Vec<_>>())),
                 None => {
@@ -199,7 +204,9 @@ pub fn ComplaintForm(
                 Ok(id) => {
                     error.set(None);
                     dirty.set(false);
-                    on_saved.run(id);
+                    if on_saved.try_run(id).is_none() {
+                        leptos::logging::warn!("complaint {id} saved after its form closed");
+                    }
                 }
                 Err(shown) => error.set(Some(shown)),
             }

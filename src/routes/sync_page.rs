@@ -156,8 +156,11 @@ fn AttentionItem(item: huifang_core::sync::NeedsAttention) -> impl IntoView {
                 <span data-testid="attention-reason">{item.reason.clone()}</span>
             </p>
             {move || error.get().map(|(k, d)| view! { <p class="error" role="alert" title=d>{i18n.t(k)}</p> })}
-            <button class="secondary" on:click=move |_| act(true)>{i18n.text(Key::AttentionRetry)}</button>
-            " "
+            {if m.step.is_some() {
+                view! { <p class="hint" data-testid="attention-step">{i18n.text(Key::AttentionStepHint)}</p> }.into_any()
+            } else {
+                view! { <button class="secondary" on:click=move |_| act(true)>{i18n.text(Key::AttentionRetry)}</button> " " }.into_any()
+            }}
             <button class="danger" on:click=move |_| act(false)>{i18n.text(Key::AttentionDismiss)}</button>
         </li>
     }

@@ -226,6 +226,13 @@ fn a_step_refused_at_its_first_move_is_refused_whole_and_a_replay_answers_the_sa
     let shown = shown.as_entity().expect("an entity");
     assert_eq!(shown.value("status"), Some(&json!("in_progress")));
     assert_eq!(shown.value("summary"), None);
+    // None of it is sent again alone: half a step would land.
+    for m in &late {
+        assert!(matches!(
+            block_on(second.retry(m.mutation_id, NOW)),
+            Err(huifang_core::sync::ReplicaError::PartOfStep(id)) if id == m.mutation_id
+        ));
+    }
 }
 
 #[test]

@@ -33,6 +33,10 @@ pub enum ReplicaError<E: std::error::Error + 'static> {
     Invalid(#[from] MergeError),
     #[error("no rejected change with id {0}")]
     UnknownMutation(MutationId),
+    /// A refused change that was one part of a step is not sent again alone (half a step
+    /// would land): the person takes the step again on the record as it now stands.
+    #[error("this change was part of a step that was refused: take the step again")]
+    PartOfStep(MutationId),
     /// A step is pushed whole, so it may hold no more changes than one push carries.
     #[error("one save may hold at most {max} changes, this one holds {got}")]
     StepTooLarge { max: usize, got: usize },
@@ -373,6 +377,9 @@ impl<C: ClientStore> Replica<C> {
             .find(|e| e.mutation.mutation_id == id)
             .ok_or(ReplicaError::UnknownMutation(id))?;
         let old = entry.mutation;
+        if old.step.is_some() {
+            return Err(ReplicaError::PartOfStep(id));
+        }
         let (mutation, mut batch, meta) = self
             .prepare(old.kind, old.record_id, old.op, local_now_ms)
             .await?;

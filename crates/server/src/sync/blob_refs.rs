@@ -12,9 +12,11 @@ use super::SyncStoreError;
 use crate::db::Db;
 use crate::error::Error;
 use huifang_core::sync::blobs::references;
-use huifang_core::sync::{Mutation, PushRequest, PushResponse, RejectCode, SyncError, UserCtx};
+use huifang_core::sync::{
+    Mutation, MutationId, PushRequest, PushResponse, RejectCode, SyncError, UserCtx,
+};
 use huifang_core::{StoreId, UserProfile};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How many hashes one `IN (...)` lists.
 const QUERY_CHUNK: usize = 200;
@@ -95,9 +97,22 @@ pub(crate) async fn push(
             .await
             .map_err(|e| super::sync_error(SyncError::Store(e)))?
     };
+    // A step naming an image the server does not have is refused from its first change on,
+    // not from the change that names it: the status moves come first in a step, and a
+    // complaint must not be "carried out" with a signature nobody can show.
+    let missing_in_step: BTreeMap<MutationId, String> = request
+        .mutations
+        .iter()
+        .filter_map(|m| Some((m.step?, refusal(m, &uploaded)?)))
+        .fold(BTreeMap::new(), |mut steps, (step, reason)| {
+            steps.entry(step).or_insert(reason);
+            steps
+        });
     engine
         .push_with(&UserCtx::of(me), request, now_ms, |m| {
-            refusal(m, &uploaded)
+            let own = refusal(m, &uploaded);
+            let of_step = m.step.and_then(|s| missing_in_step.get(&s).cloned());
+            own.or(of_step)
                 .map(|reason| (RejectCode::Invalid, reason))
                 .or_else(|| also(m))
         })

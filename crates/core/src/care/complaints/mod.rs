@@ -944,6 +944,7 @@ pub fn apply(ctx: Ctx<'_>, current: &Entity, mv: &Move) -> Result<Vec<Write>, Co
                     let text = required(text, f::TEXT)?;
                     values.push((f::SIGNATURE, json!(blob)));
                     values.push((f::SIGNED_AT, json!(ctx.now_ms)));
+                    values.push((f::REFUSAL, json!("")));
                     let mut sf = BTreeMap::new();
                     sf.insert(f::COMPLAINT.to_owned(), json!(id.to_string()));
                     sf.insert(f::BLOB.to_owned(), json!(blob));
@@ -963,6 +964,9 @@ pub fn apply(ctx: Ctx<'_>, current: &Entity, mv: &Move) -> Result<Vec<Write>, Co
                     let reason =
                         required(reason, f::REFUSAL).map_err(|_| ComplaintError::NoAcceptance)?;
                     values.push((f::REFUSAL, json!(reason)));
+                    // A signature from before a reopening is not this solution's.
+                    values.push((f::SIGNATURE, Value::Null));
+                    values.push((f::SIGNED_AT, Value::Null));
                 }
             }
             walk.go(&mut writes, Status::Implemented, None)?;
@@ -1015,7 +1019,15 @@ pub fn apply(ctx: Ctx<'_>, current: &Entity, mv: &Move) -> Result<Vec<Write>, Co
             let reason = required(reason, f::STATUS_REASON)?;
             walk.go(&mut writes, Status::Reopened, Some(reason.clone()))?;
             walk.go(&mut writes, Status::Investigating, None)?;
-            writes.push(set(vec![(f::CLOSED_AT, Value::Null)]));
+            // Reopened, it needs a new solution approved, carried out and answered: what the
+            // customer signed before stays on the timeline, not on the complaint.
+            writes.push(set(vec![
+                (f::CLOSED_AT, Value::Null),
+                (f::APPROVED, Value::Null),
+                (f::SIGNATURE, Value::Null),
+                (f::SIGNED_AT, Value::Null),
+                (f::REFUSAL, json!("")),
+            ]));
             writes.push(ctx.step(id, StepKind::Reopened, vec![("reason", json!(reason))]));
         }
         Move::Photo { blob } => {

@@ -342,6 +342,51 @@ fn not_justified_closes_with_the_reason_and_reopening_needs_one() {
 }
 
 #[test]
+fn a_reopened_complaint_forgets_the_old_signature_until_it_is_signed_again() {
+    let sup = user("sup", Role::CareSupervisor);
+    let mut sim = registered();
+    for mv in [
+        judge_ok(),
+        propose(),
+        Move::Approve { solution: 0 },
+        implement_signed(),
+        Move::Close {
+            review: "ok".into(),
+            improvements: String::new(),
+        },
+        Move::Reopen {
+            reason: "客户再次来电".into(),
+        },
+    ] {
+        sim.step(&sup, &mv).expect("step");
+    }
+    let c = sim.complaint();
+    assert_eq!((c.signature.as_deref(), c.approved), (None, None));
+    for mv in [
+        propose(),
+        Move::Approve { solution: 1 },
+        Move::Implement {
+            actions: "换件".into(),
+            measures: String::new(),
+            notified: true,
+            feedback: String::new(),
+            acceptance: Acceptance::Refused {
+                reason: "不愿签字".into(),
+            },
+        },
+        Move::Close {
+            review: "ok".into(),
+            improvements: String::new(),
+        },
+    ] {
+        sim.step(&sup, &mv).expect("step");
+    }
+    let c = sim.complaint();
+    assert!(!c.closed_signed(), "the old signature does not count");
+    assert_eq!(c.refusal, "不愿签字");
+}
+
+#[test]
 fn a_refusal_to_sign_is_recorded_and_a_blank_one_is_not_enough() {
     let sup = user("sup", Role::CareSupervisor);
     let mut sim = registered();
