@@ -787,5 +787,7 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         AttentionStepHint => {
             "This was part of a step that was refused and cannot be sent again alone: take the step again on the record, then let this go."
         }
+        LeadLostPendingTitle => "Losses awaiting your approval",
+        LeadLostPendingNone => "No loss waits for approval",
     })
 }

@@ -186,6 +186,7 @@ keys! {
     DriveBook, DriveBooked, DriveCancel, DriveCar, DriveDay, DriveDone, DriveErrLicence, DriveErrPast, DriveErrSlotTaken, DriveLicenceChecked, DriveMine, DriveMineEmpty, DriveNoFleet, DriveNoShow, DriveNone, DriveSlot, DriveSlotTaken, DriveTitle, DriveToday, LeadAdvisor, LeadApproveLost, LeadBack, LeadBackToFollowing, LeadCapturedAt, LeadConflict, LeadDueEmpty, LeadDueTitle, LeadDueToday, LeadDuplicateOf, LeadErrChooseAdvisor, LeadErrDay, LeadErrMissing, LeadErrNeedsManager, LeadErrNotMobile, LeadErrPastDay, LeadErrPhone, LeadErrRefused, LeadErrWrongStage, LeadFollowUp, LeadFollowUpSave, LeadFollowUpSaved, LeadFunnelCaptured, LeadFunnelHint, LeadFunnelTitle, LeadGrade, LeadHistory, LeadLastFollowUp, LeadLostPendingAdvisor, LeadLostPendingManager, LeadLostReason, LeadMissedHint, LeadMissedNone, LeadMissedTitle, LeadModels, LeadName, LeadNew, LeadNextFollowUp, LeadNextHint, LeadNoModels, LeadNotFound, LeadNotes, LeadOpenExisting, LeadOptional, LeadOrderRate, LeadOthersEmpty, LeadOthersTitle, LeadOutcome, LeadOverdueDays, LeadOwnDuplicate, LeadPhone, LeadReassign, LeadReassignTo, LeadReassigned, LeadRegrade, LeadSave, LeadSaved, LeadSource, LeadStage, LeadToDelivered, LeadToLost, LeadToOrder, LeadTotal, LeadUnknown,
     LeadMore, LeadBudget, LeadTradeIn, LeadYes,
     AttentionStepHint,
+    LeadLostPendingTitle, LeadLostPendingNone,
 }
 
 impl Key {

@@ -729,5 +729,7 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         AttentionStepHint => {
             "这是一个被拒绝步骤中的一项，不能单独重发：请在该记录上重新操作这一步，然后点“放弃”。"
         }
+        LeadLostPendingTitle => "待审批的战败",
+        LeadLostPendingNone => "没有待审批的战败",
     })
 }

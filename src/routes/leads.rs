@@ -769,7 +769,44 @@ fn ManagerPanel(
             .into_any()
         })
     };
+    // Losses the advisors reported, waiting for the manager: off the follow-up lists, so they
+    // must be here or nobody would ever decide them.
+    let pending = move || {
+        floor.with(|read| {
+            let Some(Ok(f)) = read else {
+                return ().into_any();
+            };
+            let rows: Vec<Lead> = f
+                .leads
+                .iter()
+                .filter(|l| l.stage == Stage::LostPending)
+                .cloned()
+                .collect();
+            if rows.is_empty() {
+                return view! { <p class="ok" data-testid="manager-lost-none">{i18n.text(Key::LeadLostPendingNone)}</p> }.into_any();
+            }
+            rows.into_iter()
+                .map(|lead| {
+                    let id = lead.id;
+                    let title = lead_title(&lead);
+                    let reason = lead.stage_reason.clone();
+                    let owner = lead.owner.as_ref().map(|o| people.name(o)).unwrap_or_default();
+                    view! {
+                        <li data-testid="lost-pending-row" data-id=id.to_string()>
+                            <A href=format!("/leads/{id}")><strong>{title}</strong></A>
+                            " · " {owner} " · " <span class="hint">{reason}</span>
+                        </li>
+                    }
+                })
+                .collect_view()
+                .into_any()
+        })
+    };
     view! {
+        <section class="card" data-testid="manager-lost-pending">
+            <h2>{i18n.text(Key::LeadLostPendingTitle)}</h2>
+            <ul class="rows">{pending}</ul>
+        </section>
         <section class="card" data-testid="manager-missed">
             <h2>{i18n.text(Key::LeadMissedTitle)}</h2>
             <p class="hint">{i18n.text(Key::LeadMissedHint)}</p>

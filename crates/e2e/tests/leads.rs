@@ -168,6 +168,32 @@ async fn leads_offline_capture_flags_another_advisors_phone_without_leaking_and_
         "only who follows it"
     );
 
+    // 孙先生 bought elsewhere: advisor1 reports the loss, with the reason; it waits for the manager.
+    tablet
+        .navigate(&format!("/leads/{sun}"))
+        .await
+        .expect("the lead");
+    tablet
+        .set_value("[data-testid=stage-lost-reason]", "已在别家店订车")
+        .await
+        .expect("reason");
+    tablet
+        .click("[data-testid=stage-lost]")
+        .await
+        .expect("report lost");
+    tablet
+        .wait_until(
+            "document.querySelector('[data-testid=lead-stage]')?.dataset.stage === 'lost_pending'",
+            "the loss waiting for approval",
+        )
+        .await
+        .expect("lost pending");
+    tablet
+        .wait_sync("s.pending === 0 && !s.error", "the loss pushed")
+        .await
+        .expect("pushed");
+    tablet.navigate("/leads").await.expect("leads");
+
     // The manager gives 周女士 to advisor2.
     let office = TestBrowser::launch().await.expect("Chromium");
     let desk = office.open(&app.url()).await.expect("desk");
@@ -190,6 +216,22 @@ async fn leads_offline_capture_flags_another_advisors_phone_without_leaking_and_
     desk.wait_sync("s.pending === 0 && !s.error", "the move pushed")
         .await
         .expect("pushed");
+    // … and approves 孙先生's loss from the list of losses waiting for her.
+    desk.navigate("/leads").await.expect("leads");
+    desk.click(&format!(
+        "[data-testid=lost-pending-row][data-id=\"{sun}\"] a"
+    ))
+    .await
+    .expect("the pending loss");
+    desk.click("[data-testid=stage-approve-lost]")
+        .await
+        .expect("approve");
+    desk.wait_until(
+        "document.querySelector('[data-testid=lead-stage]')?.dataset.stage === 'lost'",
+        "the loss approved",
+    )
+    .await
+    .expect("lost");
 
     // It leaves advisor1's tablet …
     tablet.sync_now().await.expect("sync");
@@ -200,7 +242,7 @@ async fn leads_offline_capture_flags_another_advisors_phone_without_leaking_and_
         )
         .await
         .expect("left");
-    assert!(has_row(&tablet, &sun).await, "her other leads stay");
+    assert!(has_row(&tablet, &qian).await, "her other leads stay");
     // … and appears on advisor2's.
     let other = TestBrowser::launch().await.expect("Chromium");
     let second = other.open(&app.url()).await.expect("advisor2's tablet");
