@@ -729,6 +729,39 @@ async fn the_server_enforces_the_complaint_loop() {
             Status::Proposed,
             "[{label}]"
         );
+        // Nor do the approval's field and timeline step land beside the refused move.
+        for (m, outcome) in mutations.iter().zip(&outcomes) {
+            let (code, reason) = rejected(outcome);
+            assert!(
+                matches!(code, RejectCode::Forbidden | RejectCode::StepRefused),
+                "[{label}] {} {reason}",
+                m.op.name()
+            );
+        }
+        assert_eq!(
+            current(&state, &agent, id).await.value("approved"),
+            None,
+            "[{label}] no approval written by an agent"
+        );
+        // The field alone, outside any step (an old app): refused all the same.
+        let alone = tablet.mutations(vec![huifang_core::sync::Write {
+            kind: RecordKind::Complaint,
+            record: Some(id),
+            op: huifang_core::sync::Op::SetFields {
+                writes: vec![huifang_core::sync::FieldWrite {
+                    field: "approved".into(),
+                    value: serde_json::json!(0),
+                    base: None,
+                }],
+            },
+        }]);
+        let outcomes = push(&app, &agent, &tablet, alone).await;
+        let (code, reason) = rejected(&outcomes[0]);
+        assert_eq!(code, RejectCode::Forbidden, "[{label}] {reason}");
+        assert!(
+            reason.contains("only a supervisor or manager may write"),
+            "[{label}] {reason}"
+        );
 
         // Two tablets judge the same registered complaint offline. The first push wins; the
         // second's steps start from a status that is gone, and are refused with the reason.

@@ -19,7 +19,7 @@ use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use huifang_core::sync::{
-    PullRequest, PullResponse, PushRequest, PushResponse, SyncError, UserCtx,
+    PullRequest, PullResponse, PushRequest, PushResponse, RejectCode, SyncError, UserCtx,
 };
 use serde::Deserialize;
 
@@ -63,7 +63,10 @@ async fn push(
     let now = now_ms();
     let ctx = UserCtx::of(&me);
     let response = blob_refs::push(&state.db, &state.sync, &me, request, now, |m| {
-        leads::slot_refusal(m, &ctx, &booked)
+        leads::slot_refusal(m, &ctx, &booked).or_else(|| {
+            huifang_core::care::complaints::lead_only(&ctx, m.kind, &m.op)
+                .map(|reason| (RejectCode::Forbidden, reason))
+        })
     })
     .await?;
     leads::after_push(&state, &me, &followups, &response, now).await?;

@@ -586,6 +586,46 @@ pub fn photos(records: &[Record], id: RecordId) -> Vec<String> {
         .collect()
 }
 
+/// Why `user` may not push this change of the loop: the fields and timeline steps only a
+/// supervisor or manager writes (an approval, a review). The server's state machine guards the
+/// status moves; this guards what travels beside them, so a stale or altered tablet cannot
+/// approve or close a complaint by writing the fields alone.
+pub fn lead_only(user: &UserCtx, kind: RecordKind, op: &Op) -> Option<String> {
+    use fields as f;
+    if grant(user.role, RecordKind::Complaint).is_some_and(|g| g.manage) {
+        return None;
+    }
+    let refused = |what: &str| Some(format!("only a supervisor or manager may write {what}"));
+    match (kind, op) {
+        (RecordKind::Complaint, Op::SetFields { writes }) => writes
+            .iter()
+            .find(|w| {
+                matches!(w.field.as_str(), f::REVIEW | f::IMPROVEMENTS)
+                    || (w.field == f::APPROVED && !w.value.is_null())
+            })
+            .and_then(|w| refused(&format!("the complaint's {}", w.field))),
+        (RecordKind::Complaint, Op::Create { fields, .. })
+            if [f::APPROVED, f::REVIEW, f::IMPROVEMENTS]
+                .iter()
+                .any(|k| fields.get(*k).is_some_and(|v| !v.is_null())) =>
+        {
+            refused("an approval or a review on a new complaint")
+        }
+        (RecordKind::ComplaintStep, Op::AppendEvent { fields, .. }) => fields
+            .get(f::STEP)
+            .and_then(Value::as_str)
+            .and_then(StepKind::parse)
+            .filter(|s| {
+                matches!(
+                    s,
+                    StepKind::Approved | StepKind::SentBack | StepKind::Closed
+                )
+            })
+            .and_then(|s| refused(&format!("the step {:?}", s.as_str()))),
+        _ => None,
+    }
+}
+
 /// How the customer answered the solution.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Acceptance {

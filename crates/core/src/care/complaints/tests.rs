@@ -679,3 +679,53 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn only_leads_may_push_the_fields_and_steps_of_an_approval_or_a_review() {
+    let agent = user("agent1", Role::CareAgent);
+    let sup = user("sup", Role::CareSupervisor);
+    let mut sim = registered();
+    for mv in [judge_ok(), propose()] {
+        sim.step(&sup, &mv).expect("step");
+    }
+    let rules = ComplaintRules::default();
+    let approval = apply(
+        ctx(&sup, &rules, NOW),
+        &sim.entity,
+        &Move::Approve { solution: 0 },
+    )
+    .expect("a supervisor may");
+    for w in &approval {
+        assert_eq!(lead_only(&sup, w.kind, &w.op), None);
+    }
+    // The same writes from an agent's tablet: the fields and the step are refused too, not
+    // only the status move.
+    let refused: Vec<bool> = approval
+        .iter()
+        .map(|w| lead_only(&agent, w.kind, &w.op).is_some())
+        .collect();
+    assert_eq!(
+        refused,
+        [false, true, true],
+        "move (the machine's), approved, step"
+    );
+    // What an agent writes in her own steps passes.
+    let judge = apply(ctx(&sup, &rules, NOW), &registered().entity, &judge_ok()).expect("judge");
+    assert!(
+        judge
+            .iter()
+            .all(|w| lead_only(&agent, w.kind, &w.op).is_none())
+    );
+    let reopen = Op::SetFields {
+        writes: vec![FieldWrite {
+            field: fields::APPROVED.into(),
+            value: Value::Null,
+            base: None,
+        }],
+    };
+    assert_eq!(
+        lead_only(&agent, RecordKind::Complaint, &reopen),
+        None,
+        "reopening clears it"
+    );
+}
