@@ -117,42 +117,54 @@ impl Stepper {
     /// on the tablet first (a signature's or photo's, before the step that names it).
     fn take(self, mv: Move, image: Option<CapturedImage>, done: impl FnOnce() + 'static) {
         let (i18n, error) = (self.i18n, self.error);
-        let Some(engine) = self.engine.get_value() else {
-            error.set(Some((
+        // From an async callback the page may be gone: then there is nothing to step on.
+        let (Some(Some(engine)), Some(entity)) =
+            (self.engine.try_get_value(), self.entity.try_get_value())
+        else {
+            error.try_set(Some((
                 i18n.t(Key::ErrUnexpected).to_owned(),
-                "no sync engine".to_owned(),
+                "no sync engine or complaint".to_owned(),
             )));
             return;
         };
         let rules = self.people.complaint_rules();
-        let user = engine.user().clone();
-        let now = now_ms();
-        let ctx = Ctx {
-            user: &user,
-            now_ms: now,
-            today: Day::of_ms(now, local_offset()),
-            rules: &rules,
-        };
-        let writes = match apply(ctx, &self.entity.get_value(), &mv) {
-            Ok(w) => w,
-            Err(e) => {
-                error.set(Some((error_text(i18n, &e), e.to_string())));
-                return;
-            }
-        };
         spawn_local(async move {
+            // Stamped with the server's time as the tablet knows it, not its own clock.
+            let now = match engine.server_now().await {
+                Ok(now) => now,
+                Err(e) => {
+                    leptos::logging::warn!("server time unknown, the tablet's used: {e}");
+                    now_ms()
+                }
+            };
+            let user = engine.user().clone();
+            let ctx = Ctx {
+                user: &user,
+                now_ms: now,
+                today: Day::of_ms(now, local_offset()),
+                rules: &rules,
+            };
+            let writes = match apply(ctx, &entity, &mv) {
+                Ok(w) => w,
+                Err(e) => {
+                    error.try_set(Some((error_text(i18n, &e), e.to_string())));
+                    return;
+                }
+            };
             if let Some(image) = image
                 && let Err(e) = engine.keep_blob(&image).await
             {
-                error.set(Some((i18n.t(e.key()).to_owned(), e.to_string())));
+                error.try_set(Some((i18n.t(e.key()).to_owned(), e.to_string())));
                 return;
             }
             match engine.write_all(writes).await {
                 Ok(_) => {
-                    error.set(None);
+                    error.try_set(None);
                     done();
                 }
-                Err(e) => error.set(Some((i18n.t(e.key()).to_owned(), e.to_string()))),
+                Err(e) => {
+                    error.try_set(Some((i18n.t(e.key()).to_owned(), e.to_string())));
+                }
             }
         });
     }

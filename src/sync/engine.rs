@@ -309,6 +309,13 @@ impl SyncEngine {
         &self.inner.user
     }
 
+    /// The server's time now, as this device estimates it (its clock corrected by the offset
+    /// learnt from the server's answers): the time steps are stamped with, so a tablet whose
+    /// clock is wrong does not move deadlines.
+    pub async fn server_now(&self) -> Result<i64, EngineError> {
+        self.read(async |r| Ok(r.server_now(now_ms()))).await
+    }
+
     /// Runs the loop now (the "sync now" button), whatever the backoff said.
     pub fn sync_now(&self) {
         if self
