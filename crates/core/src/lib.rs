@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod care;
+mod named;
 pub mod nav;
 pub mod role;
 pub mod sales;

@@ -3,8 +3,9 @@
 //! offline) make the same record: the server keeps the first and refuses the second with the
 //! reason, which the second advisor sees under "needs attention" and books another slot.
 
-use super::leads::{Ctx, LeadError, Stage, named};
+use super::leads::{Ctx, LeadError, Stage};
 use crate::care::dates::Day;
+use crate::named::named;
 use crate::sync::{Entity, FieldWrite, Op, Record, RecordId, RecordKind, Write};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};

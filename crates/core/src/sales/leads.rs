@@ -3,6 +3,7 @@
 
 use crate::care::dates::Day;
 use crate::care::phone::{self, Phone};
+use crate::named::named;
 use crate::sync::{
     Entity, FieldWrite, Op, Record, RecordId, RecordKind, Scope, StateMachines, TransitionError,
     UserCtx, Write,
@@ -38,34 +39,6 @@ pub mod fields {
     pub const OUTCOME: &str = "outcome";
     pub const NEXT: &str = "next";
 }
-
-macro_rules! named {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $key:literal, $zh:literal, $en:literal;)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &[$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $key),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s)
-            }
-
-            pub fn label(self, zh: bool) -> &'static str {
-                match (self, zh) {
-                    $(($name::$variant, true) => $zh, ($name::$variant, false) => $en),+
-                }
-            }
-        }
-    };
-}
-pub(crate) use named;
 
 named! {
     /// How the lead came to the store.

@@ -23,6 +23,7 @@ use super::calls::fields as call_fields;
 use super::dates::Day;
 use super::phone;
 use super::rules::Purpose;
+use crate::named::named;
 use crate::sync::{
     Entity, Event, FieldWrite, Op, Record, RecordId, RecordKind, Scope, StateMachines,
     TransitionError, UserCtx, Write, grant,
@@ -81,35 +82,6 @@ pub mod fields {
     pub const BLOB: &str = "blob";
     /// Signature event: the text the customer accepted.
     pub const TEXT: &str = "text";
-}
-
-macro_rules! named {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $key:literal, $zh:literal, $en:literal;)+ }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &[$name] = &[$($name::$variant),+];
-
-            /// The stable name stored in records.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $key),+ }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s)
-            }
-
-            /// The name people read, in Chinese or English.
-            pub fn label(self, zh: bool) -> &'static str {
-                match (self, zh) {
-                    $(($name::$variant, true) => $zh, ($name::$variant, false) => $en),+
-                }
-            }
-        }
-    };
 }
 
 named! {
