@@ -789,5 +789,6 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         }
         LeadLostPendingTitle => "Losses awaiting your approval",
         LeadLostPendingNone => "No loss waits for approval",
+        ChartNoData => "No data",
     })
 }

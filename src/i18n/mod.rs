@@ -187,6 +187,7 @@ keys! {
     LeadMore, LeadBudget, LeadTradeIn, LeadYes,
     AttentionStepHint,
     LeadLostPendingTitle, LeadLostPendingNone,
+    ChartNoData,
 }
 
 impl Key {

@@ -731,5 +731,6 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         }
         LeadLostPendingTitle => "待审批的战败",
         LeadLostPendingNone => "没有待审批的战败",
+        ChartNoData => "暂无数据",
     })
 }
