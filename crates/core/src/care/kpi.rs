@@ -14,14 +14,16 @@
 //! - **At risk**: unfinished tasks due today or tomorrow with no contact yet; **overdue**:
 //!   unfinished tasks past their due day with no contact.
 
-use super::calls::{Outcome, fields};
+use super::calls::fields;
+use super::complaints::ComplaintRules;
 use super::dates::{self, Day};
-use super::rules::Purpose;
+use super::rules::Rules;
 use crate::UserId;
-use crate::sync::{Event, Record, RecordId, RecordKind};
+use crate::reports::{self, Kpi};
+use crate::sync::{Record, RecordId, RecordKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// `num` of `den`; the rate is undefined when nothing was counted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,11 +35,6 @@ pub struct Ratio {
 impl Ratio {
     pub fn rate(self) -> Option<f64> {
         (self.den > 0).then(|| f64::from(self.num) / f64::from(self.den))
-    }
-
-    fn count(&mut self, hit: bool) {
-        self.den += 1;
-        self.num += u32::from(hit);
     }
 }
 
@@ -75,148 +72,106 @@ pub struct CareFigures {
     pub overdue: Vec<RecordId>,
 }
 
-fn str_of<'a>(fields: impl Fn(&str) -> Option<&'a Value>, f: &str) -> Option<&'a str> {
-    fields(f).and_then(Value::as_str)
-}
-
 /// The figures over `records` for `period`, on `today`; times become days at
-/// `offset_minutes` east of UTC (the store's time zone).
+/// `offset_minutes` east of UTC (the store's time zone). The rates are the report's
+/// ([`crate::reports::report`]), so the supervisor's page and the reports agree.
 pub fn care_figures(
     records: &[Record],
     period: Period,
     today: Day,
     offset_minutes: i32,
 ) -> CareFigures {
-    let day_of = |ms: i64| Day::of_ms(ms, offset_minutes);
-    let mut members = BTreeSet::new();
-    let mut covered = BTreeSet::new();
-    // The first day each task's customer was on the line.
-    let mut contact_day: BTreeMap<String, Day> = BTreeMap::new();
-    let mut out = CareFigures::default();
+    let (rules, complaint_rules) = (Rules::default(), ComplaintRules::default());
+    let report = reports::report(
+        records,
+        &reports::Input {
+            period,
+            today,
+            offset_minutes,
+            now_ms: 0,
+            rules: &rules,
+            complaint_rules: &complaint_rules,
+        },
+    );
+    let coverage = report.measure(Kpi::MemberCoverage);
+    let mut out = CareFigures {
+        member_coverage: coverage.ratio,
+        uncovered_members: coverage.misses().collect(),
+        three_day: report.measure(Kpi::ThreeDay).ratio,
+        contact: report.measure(Kpi::EffectiveContact).ratio,
+        contact_by_agent: report
+            .agents
+            .iter()
+            .filter(|(_, a)| a.contact.den > 0)
+            .map(|(agent, a)| (agent.clone(), a.contact))
+            .collect(),
+        ..CareFigures::default()
+    };
     let events = records.iter().filter_map(|r| match r {
         Record::Event(e) => Some(e),
         Record::Entity(_) => None,
     });
-    for e in events {
-        let field = |f: &str| str_of(|k| e.fields.get(k), f);
-        let day = event_day(e, &day_of);
-        match e.kind {
-            RecordKind::CallAttempt => {
-                let Some(outcome) = field(fields::OUTCOME).and_then(Outcome::parse) else {
-                    continue;
-                };
-                if outcome.is_contact()
-                    && let Some(task) = field(fields::TASK)
-                {
-                    let first = contact_day.entry(task.to_owned()).or_insert(day);
-                    *first = (*first).min(day);
-                }
-                if period.contains(day) {
-                    let hit = outcome == Outcome::Reached;
-                    out.contact.count(hit);
-                    out.contact_by_agent
-                        .entry(e.by.clone())
-                        .or_default()
-                        .count(hit);
-                }
-            }
-            RecordKind::CallbackRecord => {
-                if period.contains(day)
-                    && let Some(customer) = field(fields::CUSTOMER)
-                {
-                    covered.insert(customer.to_owned());
-                }
-                if day == today {
-                    out.progress_by_agent
-                        .entry(e.by.clone())
-                        .or_default()
-                        .done_today += 1;
-                }
-            }
-            _ => {}
+    let contact_day = reports::first_contacts(events.clone(), offset_minutes);
+    for e in events.filter(|e| e.kind == RecordKind::CallbackRecord) {
+        if Day::of_ms(e.stamp.wall_ms, offset_minutes) == today {
+            out.progress_by_agent
+                .entry(e.by.clone())
+                .or_default()
+                .done_today += 1;
         }
     }
-    for r in records {
-        let Some(e) = r.as_entity() else { continue };
-        if e.tombstone.is_some() {
+    for e in records.iter().filter_map(Record::as_entity) {
+        if e.tombstone.is_some() || e.kind != RecordKind::CallbackTask {
             continue;
         }
-        let field = |f: &str| str_of(|k| e.value(k), f);
-        match e.kind {
-            RecordKind::Customer if field("member_level").is_some_and(|l| !l.trim().is_empty()) => {
-                members.insert(e.id);
-            }
-            RecordKind::CallbackTask => {
-                let status = field(fields::STATUS);
-                if status == Some("cancelled") {
-                    continue;
-                }
-                let Some(due) = field(fields::DUE_BY).and_then(|d| dates::parse(d).ok()) else {
-                    continue;
-                };
-                let contacted = contact_day.get(&e.id.to_string()).copied();
-                let purpose = field(fields::PURPOSE).and_then(Purpose::parse);
-                if matches!(purpose, Some(Purpose::PostService | Purpose::PostDelivery)) {
-                    match contacted {
-                        Some(c) if period.contains(c) => out.three_day.count(c <= due),
-                        None if period.contains(due) && due < today => out.three_day.count(false),
-                        _ => {}
-                    }
-                }
-                // A task without a status yet is one still to do (a status starts at open).
-                if status.is_none_or(super::distribute::is_unfinished) {
-                    if let Some(owner) = &e.scope.owner {
-                        out.progress_by_agent.entry(owner.clone()).or_default().open += 1;
-                    }
-                    if contacted.is_none() {
-                        if due < today {
-                            out.overdue.push(e.id);
-                        } else if due <= today.plus(1) {
-                            out.at_risk.push(e.id);
-                        }
-                    }
-                }
-            }
-            _ => {}
+        let field = |f: &str| e.value(f).and_then(Value::as_str);
+        let status = field(fields::STATUS);
+        let Some(due) = field(fields::DUE_BY).and_then(|d| dates::parse(d).ok()) else {
+            continue;
+        };
+        // A task without a status yet is one still to do (a status starts at open).
+        if status == Some("cancelled") || !status.is_none_or(super::distribute::is_unfinished) {
+            continue;
         }
-    }
-    for m in &members {
-        out.member_coverage.count(covered.contains(&m.to_string()));
-        if !covered.contains(&m.to_string()) {
-            out.uncovered_members.push(*m);
+        if let Some(owner) = &e.scope.owner {
+            out.progress_by_agent.entry(owner.clone()).or_default().open += 1;
+        }
+        if !contact_day.contains_key(&e.id) {
+            if due < today {
+                out.overdue.push(e.id);
+            } else if due <= today.plus(1) {
+                out.at_risk.push(e.id);
+            }
         }
     }
     out
 }
 
-/// The day an event happened: its stamp, which is the device's corrected clock.
-fn event_day(e: &Event, day_of: &impl Fn(i64) -> Day) -> Day {
-    day_of(e.stamp.wall_ms)
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::StoreId;
+    use crate::care::calls::Outcome;
+    use crate::sync::Event;
     use crate::sync::{ClientId, Entity, FieldState, Hlc, Scope};
     use serde_json::json;
 
-    const OFFSET: i32 = 8 * 60;
+    pub(crate) const OFFSET: i32 = 8 * 60;
 
-    fn day(d: u32) -> Day {
+    pub(crate) fn day(d: u32) -> Day {
         Day::from_ymd(2026, 11, d).expect("a day")
     }
 
     /// Noon on 2026-11-`d`, Beijing time.
-    fn noon(d: u32) -> i64 {
+    pub(crate) fn noon(d: u32) -> i64 {
         i64::from(day(d).0) * 86_400_000 + 4 * 3_600_000
     }
 
-    fn id(n: u128) -> RecordId {
+    pub(crate) fn id(n: u128) -> RecordId {
         RecordId(uuid::Uuid::from_u128(n))
     }
 
-    fn stamp(ms: i64) -> Hlc {
+    pub(crate) fn stamp(ms: i64) -> Hlc {
         Hlc {
             wall_ms: ms,
             counter: 0,
@@ -224,7 +179,12 @@ mod tests {
         }
     }
 
-    fn entity(n: u128, kind: RecordKind, owner: Option<&str>, fields: &[(&str, Value)]) -> Record {
+    pub(crate) fn entity(
+        n: u128,
+        kind: RecordKind,
+        owner: Option<&str>,
+        fields: &[(&str, Value)],
+    ) -> Record {
         Record::Entity(Entity {
             id: id(n),
             kind,
@@ -251,7 +211,13 @@ mod tests {
         })
     }
 
-    fn event(n: u128, kind: RecordKind, by: &str, at: i64, fields: &[(&str, Value)]) -> Record {
+    pub(crate) fn event(
+        n: u128,
+        kind: RecordKind,
+        by: &str,
+        at: i64,
+        fields: &[(&str, Value)],
+    ) -> Record {
         Record::Event(Event {
             id: id(n),
             kind,
@@ -269,7 +235,7 @@ mod tests {
         })
     }
 
-    fn member(n: u128) -> Record {
+    pub(crate) fn member(n: u128) -> Record {
         entity(
             n,
             RecordKind::Customer,
@@ -278,7 +244,7 @@ mod tests {
         )
     }
 
-    fn task(n: u128, owner: &str, purpose: &str, due: u32, status: &str) -> Record {
+    pub(crate) fn task(n: u128, owner: &str, purpose: &str, due: u32, status: &str) -> Record {
         entity(
             n,
             RecordKind::CallbackTask,
@@ -291,7 +257,7 @@ mod tests {
         )
     }
 
-    fn attempt(n: u128, by: &str, task: u128, at: i64, outcome: Outcome) -> Record {
+    pub(crate) fn attempt(n: u128, by: &str, task: u128, at: i64, outcome: Outcome) -> Record {
         event(
             n,
             RecordKind::CallAttempt,
@@ -304,7 +270,7 @@ mod tests {
         )
     }
 
-    fn record(n: u128, by: &str, customer: u128, at: i64) -> Record {
+    pub(crate) fn record(n: u128, by: &str, customer: u128, at: i64) -> Record {
         event(
             n,
             RecordKind::CallbackRecord,
@@ -314,7 +280,7 @@ mod tests {
         )
     }
 
-    fn november() -> Period {
+    pub(crate) fn november() -> Period {
         Period {
             from: day(1),
             to: day(30),
@@ -392,6 +358,7 @@ mod tests {
     mod props {
         use super::*;
         use proptest::prelude::*;
+        use std::collections::BTreeSet;
 
         fn any_outcome() -> impl Strategy<Value = Outcome> {
             proptest::sample::select(Outcome::ALL.to_vec())

@@ -191,21 +191,7 @@ impl Stats {
 
     /// The table as CSV (UTF-8 with a byte-order mark, so Excel opens the Chinese right).
     pub fn to_csv(&self, zh: bool) -> String {
-        let mut out = String::from("\u{feff}");
-        let header = if zh {
-            ["分组", "项目", "数值"]
-        } else {
-            ["Section", "Item", "Figure"]
-        };
-        out.push_str(&header.join(","));
-        out.push_str("\r\n");
-        for row in self.rows(zh) {
-            let cells = [row.section, row.item.as_str(), row.value.as_str()];
-            let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
-            out.push_str(&line.join(","));
-            out.push_str("\r\n");
-        }
-        out
+        crate::reports::summary::rows_to_csv(&self.rows(zh), zh)
     }
 }
 
