@@ -15,6 +15,8 @@ pub mod import;
 pub mod lead;
 pub mod leads;
 pub mod not_found;
+pub mod report_summary;
+pub mod reports;
 pub mod script_panel;
 pub mod scripts;
 pub mod section;
@@ -32,7 +34,6 @@ use leptos_router::components::{Redirect, Route, Routes};
 use leptos_router::hooks::use_params_map;
 use leptos_router::path;
 use not_found::NotFound;
-use section::SectionPage;
 use settings::Settings;
 use sync_page::{ConflictsPage, SyncPage};
 
@@ -66,6 +67,11 @@ fn Detail(role: Role, me: huifang_core::UserId) -> impl IntoView {
                 _ => view! { <complaint::ComplaintPage role=role/> }.into_any(),
             },
             "leads" => view! { <lead::LeadPage role=role/> }.into_any(),
+            "reports" => match params.read().get("id").as_deref() {
+                Some("summary") => view! { <report_summary::SummaryPage role=role/> }.into_any(),
+                Some("group") => view! { <report_summary::GroupPage role=role/> }.into_any(),
+                _ => view! { <reports::DrillPage role=role/> }.into_any(),
+            },
             _ => view! { <NotFound/> }.into_any(),
         }
     }
@@ -77,8 +83,6 @@ fn Page(role: Role, me: huifang_core::UserId) -> impl IntoView {
     let params = use_params_map();
     move || {
         let page = params.read().get("page").unwrap_or_default();
-        let section =
-            |section: Section| view! { <SectionPage section=section role=role/> }.into_any();
         match page.as_str() {
             "today" => view! { <today::TodayPage role=role me=me.clone()/> }.into_any(),
             "customers" => view! { <CustomersPage role=role/> }.into_any(),
@@ -93,7 +97,7 @@ fn Page(role: Role, me: huifang_core::UserId) -> impl IntoView {
             "import" => view! { <import::ImportPage role=role/> }.into_any(),
             "assignments" => view! { <assignments::AssignmentsPage role=role/> }.into_any(),
             "scripts" => view! { <scripts::ScriptsPage role=role/> }.into_any(),
-            "reports" => section(Section::Reports),
+            "reports" => view! { <reports::ReportsPage role=role/> }.into_any(),
             "team" => view! { <team::TeamPage role=role/> }.into_any(),
             "settings" => view! { <Settings/> }.into_any(),
             _ => view! { <NotFound/> }.into_any(),

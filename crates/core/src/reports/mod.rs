@@ -20,7 +20,7 @@ use crate::care::complaints::stats::{Stats, stats};
 use crate::care::dates::{self, Day};
 use crate::care::kpi::{Period, Ratio};
 use crate::care::rules::{Purpose, Rules};
-use crate::sales::funnel::{Funnel, funnel};
+use crate::sales::funnel::{Funnel, funnel, reached};
 use crate::sales::leads::{Lead, Stage};
 use crate::sync::{Entity, Event, Record, RecordId, RecordKind};
 use serde::{Deserialize, Serialize};
@@ -518,17 +518,9 @@ pub fn report(records: &[Record], input: &Input<'_>) -> Report {
             r.num += u32::from(followed);
             r.den += 1;
         }
-        let reached = |s: Stage| -> bool {
-            matches!(
-                (s, l.stage),
-                (
-                    Stage::TestDrive,
-                    Stage::TestDrive | Stage::Order | Stage::Delivered
-                ) | (Stage::Order, Stage::Order | Stage::Delivered)
-            )
-        };
-        kpi(&mut kpis, Kpi::TestDriveRate).count(l.id, reached(Stage::TestDrive));
-        kpi(&mut kpis, Kpi::Conversion).count(l.id, reached(Stage::Order));
+        let got = crate::sales::funnel::reached(l.stage);
+        kpi(&mut kpis, Kpi::TestDriveRate).count(l.id, got >= reached(Stage::TestDrive));
+        kpi(&mut kpis, Kpi::Conversion).count(l.id, got >= reached(Stage::Order));
         if let Some(d) = day_row(&mut days, period, day_of(l.captured_at)) {
             d.leads += 1;
         }

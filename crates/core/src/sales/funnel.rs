@@ -19,16 +19,22 @@ pub struct Steps {
     pub lost: u32,
 }
 
+/// How far along the funnel a lead at `stage` got: 0 captured (or lost), 1 followed, 2 test
+/// drive, 3 order, 4 delivered.
+pub fn reached(stage: Stage) -> u8 {
+    match stage {
+        Stage::New | Stage::LostPending | Stage::Lost => 0,
+        Stage::Following => 1,
+        Stage::TestDrive => 2,
+        Stage::Order => 3,
+        Stage::Delivered => 4,
+    }
+}
+
 impl Steps {
     fn count(&mut self, stage: Stage) {
         self.captured += 1;
-        let reached = match stage {
-            Stage::New | Stage::LostPending | Stage::Lost => 0,
-            Stage::Following => 1,
-            Stage::TestDrive => 2,
-            Stage::Order => 3,
-            Stage::Delivered => 4,
-        };
+        let reached = reached(stage);
         self.following += u32::from(reached >= 1);
         self.test_drive += u32::from(reached >= 2);
         self.order += u32::from(reached >= 3);
