@@ -769,3 +769,158 @@ pub fn DrillPage(role: Role) -> impl IntoView {
     }
     .into_any()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use huifang_core::StoreId;
+    use huifang_core::care::complaints::ComplaintRules;
+    use huifang_core::sync::{ClientId, Entity, FieldState, Hlc, Scope};
+    use serde_json::json;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn day(d: u32) -> Day {
+        Day::from_ymd(2026, 11, d).expect("a day")
+    }
+
+    fn row(d: u32, reached: u32, attempts: u32) -> DayRow {
+        DayRow {
+            day: day(1).plus(d as i32),
+            attempts,
+            reached,
+            records: 0,
+            satisfied: 0,
+            rated: 0,
+            complaints: 0,
+            leads: 0,
+        }
+    }
+
+    fn entity(n: u128, kind: RecordKind, fields: &[(&str, Value)]) -> Record {
+        let stamp = Hlc {
+            wall_ms: 1,
+            counter: 0,
+            node: ClientId(uuid::Uuid::from_u128(1)),
+        };
+        Record::Entity(Entity {
+            id: RecordId(uuid::Uuid::from_u128(n)),
+            kind,
+            scope: Scope {
+                store: StoreId("s".into()),
+                owner: None,
+            },
+            fields: fields
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        (*k).to_owned(),
+                        FieldState {
+                            value: v.clone(),
+                            stamp,
+                            by: UserId("sup".into()),
+                        },
+                    )
+                })
+                .collect(),
+            tombstone: None,
+            conflicts: BTreeMap::new(),
+            version: 1,
+        })
+    }
+
+    use huifang_core::UserId;
+
+    #[wasm_bindgen_test]
+    fn a_month_is_daily_and_a_quarter_weekly() {
+        let month: Vec<DayRow> = (0..30).map(|d| row(d, d % 2, 1)).collect();
+        let (labels, rates) = buckets(&month, |d| (d.reached, d.attempts));
+        assert_eq!(labels.len(), 30);
+        assert_eq!(labels[0], "11-01");
+        assert_eq!(rates[0], Some(0.0));
+        assert_eq!(rates[1], Some(1.0));
+        let quarter: Vec<DayRow> = (0..40).map(|d| row(d, 1, u32::from(d < 7) * 2)).collect();
+        let (labels, rates) = buckets(&quarter, |d| (d.reached, d.attempts));
+        assert_eq!(labels.len(), 6, "40 days in weeks");
+        assert_eq!(rates[0], Some(0.5));
+        assert_eq!(rates[1], None, "no attempts that week: a gap, not zero");
+    }
+
+    #[wasm_bindgen_test]
+    fn each_role_sees_its_areas_and_drills_parse() {
+        assert_eq!(areas(Role::SalesManager), vec![Area::Sales]);
+        assert!(!areas(Role::CareSupervisor).contains(&Area::Sales));
+        assert_eq!(areas(Role::StoreManager).len(), 4);
+        assert!(areas(Role::CareAgent).is_empty());
+        assert_eq!(
+            Drill::parse("member_coverage", None, None),
+            Some(Drill::Kpi(Kpi::MemberCoverage))
+        );
+        assert_eq!(
+            Drill::parse("complaints", Some("waiting_time"), None),
+            Some(Drill::Complaints(Category::parse("waiting_time")))
+        );
+        assert_eq!(
+            Drill::parse("funnel", None, Some("order")),
+            Some(Drill::Funnel(LeadStage::Order))
+        );
+        assert_eq!(Drill::parse("funnel", None, None), None);
+        assert_eq!(Drill::parse("nonsense", None, None), None);
+    }
+
+    #[wasm_bindgen_test]
+    fn a_drill_down_lists_the_records_counted_with_names_and_links() {
+        let records = vec![
+            entity(
+                1,
+                RecordKind::Customer,
+                &[("name", json!("周建华")), ("member_level", json!("金卡"))],
+            ),
+            entity(
+                2,
+                RecordKind::Customer,
+                &[("name", json!("林小梅")), ("member_level", json!("银卡"))],
+            ),
+            entity(3, RecordKind::Customer, &[("name", json!("非会员"))]),
+            entity(
+                4,
+                RecordKind::Complaint,
+                &[
+                    ("received_at", json!(1_795_000_000_000_i64)),
+                    ("complainant", json!("周建华")),
+                    ("category", json!("waiting_time")),
+                ],
+            ),
+        ];
+        let (rules, complaint_rules) = (Rules::default(), ComplaintRules::default());
+        let period = Period {
+            from: Day(0),
+            to: Day(30_000),
+        };
+        let r = report(
+            &records,
+            &Input {
+                period,
+                today: day(30),
+                offset_minutes: 480,
+                now_ms: 1_795_000_000_000,
+                rules: &rules,
+                complaint_rules: &complaint_rules,
+            },
+        );
+        let rows = drill_rows(&records, &r, &Drill::Kpi(Kpi::MemberCoverage), true);
+        let who: Vec<(&str, Option<bool>)> = rows.iter().map(|r| (r.who.as_str(), r.hit)).collect();
+        assert_eq!(who, vec![("周建华", Some(false)), ("林小梅", Some(false))]);
+        assert_eq!(
+            rows[0].href.as_deref(),
+            Some("/customers/00000000-0000-0000-0000-000000000001")
+        );
+        let waiting = Category::parse("waiting_time");
+        let rows = drill_rows(&records, &r, &Drill::Complaints(waiting), true);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].kind, RecordKind::Complaint);
+        let other = Category::parse("repair_quality");
+        assert!(drill_rows(&records, &r, &Drill::Complaints(other), true).is_empty());
+    }
+}

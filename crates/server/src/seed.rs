@@ -14,13 +14,15 @@ pub const DEMO_GROUP: &str = "鸿达汽车集团";
 pub const DEMO_PASSWORD: &str = "demo";
 
 /// The demo users: (username, display name, role).
-pub const DEMO_USERS: [(&str, &str, Role); 6] = [
+pub const DEMO_USERS: [(&str, &str, Role); 8] = [
     ("supervisor", "陈静", Role::CareSupervisor),
     ("agent1", "王丽", Role::CareAgent),
     ("agent2", "李娜", Role::CareAgent),
     ("advisor1", "张伟", Role::SalesAdvisor),
     ("advisor2", "刘洋", Role::SalesAdvisor),
     ("manager", "赵强", Role::StoreManager),
+    ("salesmgr", "周敏", Role::SalesManager),
+    ("group", "孙浩", Role::GroupManager),
 ];
 
 /// Seeds the demo store and users in one transaction if the database has no store.
