@@ -1,6 +1,7 @@
 //! Pieces of the shell shared by every page.
 
 pub mod blob_image;
+pub mod charts;
 pub mod lang_switch;
 pub mod nav;
 pub mod photo_capture;
