@@ -108,7 +108,7 @@ pub fn SummaryPage(role: Role) -> impl IntoView {
         }
     };
     view! {
-        <section class="card report-summary" data-section="/reports/summary">
+        <section class="card report-summary print-sheet" data-section="/reports/summary">
             <p class="no-print"><A href=format!("/reports?{}", query_string(period))>{i18n.text(Key::RptBack)}</A></p>
             <h1>{i18n.text(Key::RptSummary)}</h1>
             {move || match computed.get() {
@@ -204,7 +204,7 @@ pub fn GroupPage(role: Role) -> impl IntoView {
         answer.set(Some(got.map_err(|e| (e.key(), e.to_string()))));
     });
     view! {
-        <section class="card" data-section="/reports/group">
+        <section class="card print-sheet" data-section="/reports/group">
             <p class="no-print"><A href=format!("/reports?{}", query_string(period))>{i18n.text(Key::RptBack)}</A></p>
             <h1>{i18n.text(Key::RptGroup)}</h1>
             <p class="hint">{format!("{} – {}", period.from, period.to)}</p>

@@ -231,7 +231,7 @@ pub fn ReportsPage(role: Role) -> impl IntoView {
     });
     let shown = areas(role);
     view! {
-        <section class="card reports" data-section="/reports">
+        <section class="card reports print-sheet" data-section="/reports">
             <h1>{i18n.text(Key::RptTitle)}</h1>
             <nav class="row no-print">
                 <A href=move || format!("/reports/summary?{}", query_string(period.get()))>{i18n.text(Key::RptSummary)}</A>
