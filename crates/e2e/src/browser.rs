@@ -53,6 +53,10 @@ impl TestBrowser {
             .user_data_dir(profile.path())
             .window_size(1024, 768)
             .args(CHROMIUM_ARGS.iter().copied())
+            // The tablets are in the store's time zone, as the server counts days (UTC+8): a
+            // browser left in the machine's zone would put today's calls on another day than
+            // the server does for eight hours of every day.
+            .envs([("TZ", "Asia/Shanghai")])
             .launch_timeout(Duration::from_secs(60))
             .request_timeout(Duration::from_secs(60))
             .build()
