@@ -13,6 +13,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use calamine::{Data, Reader, Xlsx};
+use common::device::{Device, Person, person, push, push_ok, records};
 use common::{TestResponse, demo_app, get_with_token, send, token_for};
 use huifang_core::care::complaints::stats::{Stats, stats};
 use huifang_core::care::complaints::{
@@ -21,11 +22,8 @@ use huifang_core::care::complaints::{
 };
 use huifang_core::care::dates::Day;
 use huifang_core::care::kpi::Period;
-use huifang_core::sync::{
-    Change, ClientId, Entity, Hlc, Mutation, MutationId, Op, Outcome, PullRequest, PushRequest,
-    PushResponse, Record, RecordId, RecordKind, RejectCode, UserCtx, Write,
-};
-use huifang_core::{ErrorCode, SCHEMA_VERSION, UserId};
+use huifang_core::sync::{Entity, Mutation, Op, Outcome, Record, RecordId, RecordKind, RejectCode};
+use huifang_core::{ErrorCode, UserId};
 use huifang_server::AppState;
 use huifang_server::db::now_ms;
 use std::collections::BTreeSet;
@@ -36,113 +34,6 @@ const HOUR: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR;
 /// The store's time zone (China), as the server counts days.
 const OFFSET: i32 = 8 * 60;
-
-/// A signed-in demo user: their token and the core's view of them.
-struct Person {
-    token: String,
-    ctx: UserCtx,
-}
-
-async fn person(app: &Router, state: &AppState, username: &str) -> Person {
-    Person {
-        token: token_for(app, username).await,
-        ctx: common::user_ctx(state, username).await,
-    }
-}
-
-/// One device of one person: turns the core's writes into mutations with its own client id,
-/// sequence and stamps, as the app's replica does.
-struct Device {
-    client: ClientId,
-    seq: u64,
-    user: UserId,
-}
-
-impl Device {
-    fn of(who: &Person) -> Device {
-        Device {
-            client: ClientId(Uuid::now_v7()),
-            seq: 0,
-            user: who.ctx.user.clone(),
-        }
-    }
-
-    fn mutation(&mut self, kind: RecordKind, record_id: RecordId, op: Op) -> Mutation {
-        self.seq += 1;
-        Mutation {
-            mutation_id: MutationId(Uuid::now_v7()),
-            client_id: self.client,
-            client_seq: self.seq,
-            hlc: Hlc {
-                wall_ms: now_ms(),
-                counter: u32::try_from(self.seq).expect("a small sequence"),
-                node: self.client,
-            },
-            user: self.user.clone(),
-            kind,
-            record_id,
-            op,
-            step: None,
-        }
-    }
-
-    /// A write without a record id creates a record with a new one.
-    fn mutations(&mut self, writes: Vec<Write>) -> Vec<Mutation> {
-        writes
-            .into_iter()
-            .map(|w| {
-                let id = w.record.unwrap_or_else(|| RecordId(Uuid::now_v7()));
-                self.mutation(w.kind, id, w.op)
-            })
-            .collect()
-    }
-
-    /// The writes of one save, as `Replica::write_all` makes them: one step, sharing a step
-    /// id.
-    fn step(&mut self, writes: Vec<Write>) -> Vec<Mutation> {
-        let step = Some(MutationId(Uuid::now_v7()));
-        self.mutations(writes)
-            .into_iter()
-            .map(|m| Mutation { step, ..m })
-            .collect()
-    }
-
-    fn request(&self, mutations: Vec<Mutation>) -> PushRequest {
-        PushRequest {
-            schema_version: SCHEMA_VERSION,
-            client_id: self.client,
-            mutations,
-        }
-    }
-}
-
-/// Pushes through `/api/sync/push`; the outcomes in order.
-async fn push(
-    app: &Router,
-    who: &Person,
-    device: &Device,
-    mutations: Vec<Mutation>,
-) -> Vec<Outcome> {
-    let body = serde_json::to_string(&device.request(mutations)).expect("push JSON");
-    let request = Request::post("/api/sync/push")
-        .header("content-type", "application/json")
-        .header("authorization", format!("Bearer {}", who.token))
-        .body(Body::from(body))
-        .expect("request");
-    let response = send(app, request).await;
-    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
-    let answer: PushResponse = serde_json::from_slice(&response.body).expect("a PushResponse");
-    answer.results.into_iter().map(|r| r.outcome).collect()
-}
-
-/// Pushes writes that must all be applied.
-async fn push_ok(app: &Router, who: &Person, device: &mut Device, writes: Vec<Write>) {
-    let mutations = device.mutations(writes);
-    let outcomes = push(app, who, device, mutations).await;
-    for outcome in &outcomes {
-        assert!(outcome.version().is_some(), "not applied: {outcomes:?}");
-    }
-}
 
 fn ctx<'a>(who: &'a Person, rules: &'a ComplaintRules) -> Ctx<'a> {
     let now = now_ms();
@@ -168,35 +59,6 @@ fn form(category: Category, severity: Severity, received_at: i64, content: &str)
         severity: Some(severity),
         content: content.into(),
         demand: "道歉".into(),
-    }
-}
-
-/// Every record `who` sees, through the sync feed.
-async fn records(state: &AppState, who: &Person) -> Vec<Record> {
-    let mut out = Vec::new();
-    let mut cursor = 0;
-    loop {
-        let page = state
-            .sync
-            .pull(
-                &who.ctx,
-                PullRequest {
-                    cursor,
-                    limit: 1_000,
-                },
-                now_ms(),
-            )
-            .await
-            .expect("pull");
-        for change in page.changes {
-            if let Change::Record { record } = change {
-                out.push(record);
-            }
-        }
-        cursor = page.next_cursor;
-        if !page.has_more {
-            return out;
-        }
     }
 }
 
@@ -713,7 +575,7 @@ async fn the_server_enforces_the_complaint_loop() {
         )
         .expect("a lead may approve");
         let mutations = tablet.mutations(forged);
-        let outcomes = push(&app, &agent, &tablet, mutations.clone()).await;
+        let outcomes = push(&app, &agent, &tablet, &mutations).await;
         let moves = transitions(&mutations, &outcomes);
         assert_eq!(moves.len(), 1, "[{label}]");
         let (code, reason) = rejected(moves[0].1);
@@ -755,7 +617,7 @@ async fn the_server_enforces_the_complaint_loop() {
                 }],
             },
         }]);
-        let outcomes = push(&app, &agent, &tablet, alone).await;
+        let outcomes = push(&app, &agent, &tablet, &alone).await;
         let (code, reason) = rejected(&outcomes[0]);
         assert_eq!(code, RejectCode::Forbidden, "[{label}] {reason}");
         assert!(
@@ -786,7 +648,7 @@ async fn the_server_enforces_the_complaint_loop() {
         let late = apply(ctx(&agent2, &rules), &old_copy, &judge(false, None))
             .expect("on the old copy the step is possible");
         let mutations = tablet2.mutations(late);
-        let outcomes = push(&app, &agent2, &tablet2, mutations.clone()).await;
+        let outcomes = push(&app, &agent2, &tablet2, &mutations).await;
         let moves = transitions(&mutations, &outcomes);
         assert!(!moves.is_empty(), "[{label}]");
         for (m, outcome) in &moves {
@@ -828,7 +690,7 @@ async fn the_server_enforces_the_complaint_loop() {
                 reason: Some("不用处理".into()),
             },
         );
-        let outcomes = push(&app, &supervisor, &desk, vec![skip]).await;
+        let outcomes = push(&app, &supervisor, &desk, &[skip]).await;
         let (code, reason) = rejected(&outcomes[0]);
         assert_eq!(code, RejectCode::IllegalTransition, "[{label}] {reason}");
         assert!(
@@ -1040,7 +902,7 @@ async fn a_step_refused_at_its_first_change_is_refused_whole() {
         )
         .expect("a step the core allows");
         let first = tablet.step(first);
-        let outcomes = push(&app, &agent, &tablet, first).await;
+        let outcomes = push(&app, &agent, &tablet, &first).await;
         assert!(
             outcomes.iter().all(|o| o.version().is_some()),
             "[{label}] {outcomes:?}"
@@ -1050,7 +912,7 @@ async fn a_step_refused_at_its_first_change_is_refused_whole() {
             .expect("on the old copy the step is possible");
         let late = tablet2.step(late);
         assert!(late.len() > 2, "[{label}] {late:?}");
-        let outcomes = push(&app, &agent2, &tablet2, late.clone()).await;
+        let outcomes = push(&app, &agent2, &tablet2, &late).await;
         let (code, reason) = rejected(&outcomes[0]);
         assert_eq!(code, RejectCode::StaleTransition, "[{label}] {reason}");
         for (m, outcome) in late.iter().zip(&outcomes).skip(1) {
@@ -1064,7 +926,7 @@ async fn a_step_refused_at_its_first_change_is_refused_whole() {
             );
         }
         // A replay (the answer was lost) answers the same.
-        let again = push(&app, &agent2, &tablet2, late).await;
+        let again = push(&app, &agent2, &tablet2, &late).await;
         assert_eq!(again, outcomes, "[{label}]");
 
         // Nothing of the late judgement was written.
@@ -1099,7 +961,7 @@ async fn a_step_refused_at_its_first_change_is_refused_whole() {
         )
         .expect("a lead may approve");
         let forged = tablet.step(forged);
-        let outcomes = push(&app, &agent, &tablet, forged).await;
+        let outcomes = push(&app, &agent, &tablet, &forged).await;
         let (code, reason) = rejected(&outcomes[0]);
         assert_eq!(code, RejectCode::Forbidden, "[{label}] {reason}");
         for outcome in &outcomes[1..] {

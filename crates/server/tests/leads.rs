@@ -11,17 +11,17 @@
 mod common;
 
 use axum::Router;
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use common::{demo_app, get_with_token, send, token_for};
+use axum::http::StatusCode;
+use common::device::{Device, Person, person, push, push_ok};
+use common::{demo_app, get_with_token, send};
+use huifang_core::UserId;
 use huifang_core::care::dates::Day;
 use huifang_core::sales::drives::{self, Drive};
 use huifang_core::sales::leads::{self, Ctx, Grade, Lead, LeadForm, SalesRules, Source, Stage};
 use huifang_core::sync::{
-    Change, ClientId, Entity, FieldWrite, Hlc, Mutation, MutationId, Op, Outcome, PullResponse,
-    PushRequest, PushResponse, RecordId, RecordKind, RejectCode, UserCtx, Write,
+    Change, Entity, FieldWrite, Mutation, Op, Outcome, PullResponse, RecordId, RecordKind,
+    RejectCode, Write,
 };
-use huifang_core::{SCHEMA_VERSION, UserId};
 use huifang_server::AppState;
 use huifang_server::db::now_ms;
 use serde_json::{Value, json};
@@ -29,98 +29,6 @@ use uuid::Uuid;
 
 /// The store's time zone (China), as the server counts days.
 const OFFSET: i32 = 8 * 60;
-
-/// A signed-in demo user: their token and the core's view of them.
-struct Person {
-    token: String,
-    ctx: UserCtx,
-}
-
-async fn person(app: &Router, state: &AppState, username: &str) -> Person {
-    Person {
-        token: token_for(app, username).await,
-        ctx: common::user_ctx(state, username).await,
-    }
-}
-
-/// One device of one person: turns the core's writes into mutations with its own client id,
-/// sequence and stamps, as the app's replica does.
-struct Device {
-    client: ClientId,
-    seq: u64,
-    user: UserId,
-}
-
-impl Device {
-    fn of(who: &Person) -> Device {
-        Device {
-            client: ClientId(Uuid::now_v7()),
-            seq: 0,
-            user: who.ctx.user.clone(),
-        }
-    }
-
-    fn mutations(&mut self, writes: Vec<Write>) -> Vec<Mutation> {
-        writes
-            .into_iter()
-            .map(|w| {
-                self.seq += 1;
-                Mutation {
-                    mutation_id: MutationId(Uuid::now_v7()),
-                    client_id: self.client,
-                    client_seq: self.seq,
-                    hlc: Hlc {
-                        wall_ms: now_ms(),
-                        counter: u32::try_from(self.seq).expect("a small sequence"),
-                        node: self.client,
-                    },
-                    user: self.user.clone(),
-                    kind: w.kind,
-                    record_id: w.record.unwrap_or_else(|| RecordId(Uuid::now_v7())),
-                    op: w.op,
-                    step: None,
-                }
-            })
-            .collect()
-    }
-}
-
-/// Pushes `mutations` from `device` through `/api/sync/push`; the outcomes in order.
-async fn push(app: &Router, who: &Person, device: &Device, mutations: &[Mutation]) -> Vec<Outcome> {
-    let request = PushRequest {
-        schema_version: SCHEMA_VERSION,
-        client_id: device.client,
-        mutations: mutations.to_vec(),
-    };
-    let body = serde_json::to_string(&request).expect("push JSON");
-    let request = Request::post("/api/sync/push")
-        .header("content-type", "application/json")
-        .header("authorization", format!("Bearer {}", who.token))
-        .body(Body::from(body))
-        .expect("request");
-    let response = send(app, request).await;
-    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
-    let answer: PushResponse = serde_json::from_slice(&response.body).expect("a PushResponse");
-    answer.results.into_iter().map(|r| r.outcome).collect()
-}
-
-/// Pushes writes that must all be applied; the mutations pushed.
-async fn push_ok(
-    app: &Router,
-    who: &Person,
-    device: &mut Device,
-    writes: Vec<Write>,
-) -> Vec<Mutation> {
-    let mutations = device.mutations(writes);
-    let outcomes = push(app, who, device, &mutations).await;
-    for outcome in &outcomes {
-        assert!(
-            matches!(outcome, Outcome::Applied { .. }),
-            "not applied: {outcomes:?}"
-        );
-    }
-    mutations
-}
 
 /// One pull page through `/api/sync/pull`, as the tablet asks for it, and its raw body.
 async fn pull(app: &Router, who: &Person, cursor: u64) -> (PullResponse, String) {
