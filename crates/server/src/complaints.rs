@@ -14,6 +14,11 @@
 //! manager): the store's complaints are theirs to analyse. A group manager gets their own
 //! store's table. A malformed or missing date, `from` after `to`, a period over
 //! [`MAX_PERIOD_DAYS`] days, an unknown format or language: 400 with the reason.
+//!
+//! It also holds what every export shares (the callback summary of [`crate::reports`] uses
+//! them): the query's parts ([`parse_period`], [`parse_format`], [`parse_lang`]), the records
+//! of stores by kind ([`store_records`]), the rows-to-sheet writer ([`rows_to_xlsx`]) and the
+//! attachment answer ([`attachment`]).
 
 use crate::auth::CurrentUser;
 use crate::db::now_ms;
@@ -35,7 +40,7 @@ use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use serde::Deserialize;
 
 /// The store's time zone, minutes east of UTC (China; as the rest of the server counts days).
-const STORE_UTC_OFFSET_MINUTES: i32 = 8 * 60;
+pub(crate) const STORE_UTC_OFFSET_MINUTES: i32 = 8 * 60;
 
 /// The longest period one export covers, in days (a leap year).
 pub const MAX_PERIOD_DAYS: i32 = 366;
@@ -132,35 +137,49 @@ pub fn parse_day(field: &'static str, value: &str) -> Result<Day, StatsQueryErro
     Day::from_ymd(year, number(5..7)?, number(8..10)?).ok_or_else(bad)
 }
 
+/// The period `from`–`to` (both included): both given, in order, at most
+/// [`MAX_PERIOD_DAYS`] days.
+pub fn parse_period(from: Option<&str>, to: Option<&str>) -> Result<Period, StatsQueryError> {
+    let day = |field: &'static str, value: Option<&str>| match value.map(str::trim) {
+        None | Some("") => Err(StatsQueryError::MissingDate(field)),
+        Some(v) => parse_day(field, v),
+    };
+    let from = day("from", from)?;
+    let to = day("to", to)?;
+    if from > to {
+        return Err(StatsQueryError::Reversed { from, to });
+    }
+    let days = to.0 - from.0 + 1;
+    if days > MAX_PERIOD_DAYS {
+        return Err(StatsQueryError::TooLong { days });
+    }
+    Ok(Period { from, to })
+}
+
+/// `format`: `csv` (the default) or `xlsx`.
+pub fn parse_format(format: Option<&str>) -> Result<ExportFormat, StatsQueryError> {
+    match format.map(str::trim) {
+        None | Some("") | Some("csv") => Ok(ExportFormat::Csv),
+        Some("xlsx") => Ok(ExportFormat::Xlsx),
+        Some(other) => Err(StatsQueryError::UnknownFormat(other.to_owned())),
+    }
+}
+
+/// `lang`: Chinese (`zh`, the default) or English (`en`); whether Chinese.
+pub fn parse_lang(lang: Option<&str>) -> Result<bool, StatsQueryError> {
+    match lang.map(str::trim) {
+        None | Some("") | Some("zh") | Some("zh-CN") => Ok(true),
+        Some("en") => Ok(false),
+        Some(other) => Err(StatsQueryError::UnknownLang(other.to_owned())),
+    }
+}
+
 impl StatsRequest {
     pub fn parse(query: &StatsQuery) -> Result<StatsRequest, StatsQueryError> {
-        let day = |field: &'static str, value: &Option<String>| match value.as_deref() {
-            None | Some("") => Err(StatsQueryError::MissingDate(field)),
-            Some(v) => parse_day(field, v.trim()),
-        };
-        let from = day("from", &query.from)?;
-        let to = day("to", &query.to)?;
-        if from > to {
-            return Err(StatsQueryError::Reversed { from, to });
-        }
-        let days = to.0 - from.0 + 1;
-        if days > MAX_PERIOD_DAYS {
-            return Err(StatsQueryError::TooLong { days });
-        }
-        let format = match query.format.as_deref().map(str::trim) {
-            None | Some("") | Some("csv") => ExportFormat::Csv,
-            Some("xlsx") => ExportFormat::Xlsx,
-            Some(other) => return Err(StatsQueryError::UnknownFormat(other.to_owned())),
-        };
-        let zh = match query.lang.as_deref().map(str::trim) {
-            None | Some("") | Some("zh") | Some("zh-CN") => true,
-            Some("en") => false,
-            Some(other) => return Err(StatsQueryError::UnknownLang(other.to_owned())),
-        };
         Ok(StatsRequest {
-            period: Period { from, to },
-            format,
-            zh,
+            period: parse_period(query.from.as_deref(), query.to.as_deref())?,
+            format: parse_format(query.format.as_deref())?,
+            zh: parse_lang(query.lang.as_deref())?,
         })
     }
 
@@ -184,12 +203,19 @@ async fn export_stats(
     let Query(query) =
         query.map_err(|rejection| StatsQueryError::Malformed(rejection.body_text()))?;
     let request = StatsRequest::parse(&query)?;
-    let records = store_complaints(&state, &me.store_id).await?;
+    let records = store_records(
+        &state,
+        std::slice::from_ref(&me.store_id),
+        &[RecordKind::Complaint],
+    )
+    .await?;
     let table = store_stats(&records, request.period, &state.complaint_rules, now_ms());
     let body = match request.format {
         ExportFormat::Csv => table.to_csv(request.zh).into_bytes(),
-        ExportFormat::Xlsx => to_xlsx(&table, request.zh)
-            .map_err(|e| Error::Internal(format!("writing the complaint statistics: {e}")))?,
+        ExportFormat::Xlsx => {
+            rows_to_xlsx(sheet_name(request.zh), &table.rows(request.zh), request.zh)
+                .map_err(|e| Error::Internal(format!("writing the complaint statistics: {e}")))?
+        }
     };
     tracing::info!(
         user = %me.username,
@@ -199,19 +225,53 @@ async fn export_stats(
         format = request.format.extension(),
         "complaint statistics exported"
     );
-    let disposition = format!("attachment; filename=\"{}\"", request.file_name());
-    Ok((
+    Ok(attachment(request.format, &request.file_name(), body))
+}
+
+/// The complaint statistics sheet's name.
+fn sheet_name(zh: bool) -> &'static str {
+    if zh {
+        "顾客投诉分类统计表"
+    } else {
+        "Complaint statistics"
+    }
+}
+
+/// A file to download: its type, `Content-Disposition: attachment` with `file_name` (an
+/// ASCII fallback, and the name itself as RFC 5987 `filename*` when it is not plain ASCII),
+/// never cached.
+pub fn attachment(format: ExportFormat, file_name: &str, body: Vec<u8>) -> Response {
+    (
         [
-            (
-                header::CONTENT_TYPE,
-                request.format.content_type().to_owned(),
-            ),
-            (header::CONTENT_DISPOSITION, disposition),
+            (header::CONTENT_TYPE, format.content_type().to_owned()),
+            (header::CONTENT_DISPOSITION, content_disposition(file_name)),
             (header::CACHE_CONTROL, "no-store".to_owned()),
         ],
         body,
     )
-        .into_response())
+        .into_response()
+}
+
+/// `attachment; filename="…"`, plus `filename*=UTF-8''…` (percent-encoded) when the name
+/// holds more than the characters every browser reads in a quoted `filename`.
+pub fn content_disposition(file_name: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let fallback: String = file_name
+        .chars()
+        .map(|c| if safe(c) { c } else { '_' })
+        .collect();
+    if fallback == file_name {
+        return format!("attachment; filename=\"{file_name}\"");
+    }
+    let mut encoded = String::new();
+    for byte in file_name.bytes() {
+        if safe(char::from(byte)) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
 
 /// The table over `records` for `period`, days counted in the store's time zone.
@@ -224,21 +284,43 @@ pub fn store_stats(
     stats(records, period, STORE_UTC_OFFSET_MINUTES, rules, now_ms)
 }
 
-/// The store's complaint records as the server holds them now (deleted ones included: the
-/// core leaves them out). Read by store and kind, not through the whole feed.
-pub async fn store_complaints(state: &AppState, store: &StoreId) -> Result<Vec<Record>, Error> {
-    let bodies: Vec<String> =
-        sqlx::query_scalar("SELECT body FROM sync_records WHERE store_id = $1 AND kind = $2")
-            .bind(store.0.as_str())
-            .bind(RecordKind::Complaint.as_str())
-            .fetch_all(&state.db.pool)
-            .await?;
+/// The records of `kinds` of the `stores` as the server holds them now (deleted ones included:
+/// the core leaves them out), in one query by store and kind, not through the whole feed; in
+/// the feed's order (by version), the order a device that pulled them holds them in, so a
+/// figure's records are listed as its own report lists them.
+pub async fn store_records(
+    state: &AppState,
+    stores: &[StoreId],
+    kinds: &[RecordKind],
+) -> Result<Vec<Record>, Error> {
+    if stores.is_empty() || kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = |from: usize, n: usize| {
+        (from..from + n)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let sql = format!(
+        "SELECT body FROM sync_records WHERE store_id IN ({}) AND kind IN ({}) ORDER BY version",
+        list(1, stores.len()),
+        list(stores.len() + 1, kinds.len())
+    );
+    let mut query = sqlx::query_scalar::<_, String>(&sql);
+    for store in stores {
+        query = query.bind(store.0.as_str());
+    }
+    for kind in kinds {
+        query = query.bind(kind.as_str());
+    }
+    let bodies = query.fetch_all(&state.db.pool).await?;
     bodies
         .iter()
         .map(|body| {
             serde_json::from_str::<StoredRecord>(body)
                 .map(|stored| stored.record)
-                .map_err(|e| Error::Internal(format!("a stored complaint does not read: {e}")))
+                .map_err(|e| Error::Internal(format!("a stored record does not read: {e}")))
         })
         .collect()
 }
@@ -262,29 +344,26 @@ fn text_width(text: &str) -> f64 {
     units as f64
 }
 
-/// The table as an `.xlsx` workbook: a bold header and the rows of [`Stats::rows`].
-pub fn to_xlsx(table: &Stats, zh: bool) -> Result<Vec<u8>, XlsxError> {
+/// Rows (the core's [`Row`]s: the complaint statistics, the callback summary) as an `.xlsx`
+/// workbook of one sheet named `sheet_name`: a bold header, the figures as numbers where
+/// they are numbers, widths to fit, the header frozen.
+pub fn rows_to_xlsx(sheet_name: &str, rows: &[Row], zh: bool) -> Result<Vec<u8>, XlsxError> {
     let header = if zh {
         ["分组", "项目", "数值"]
     } else {
         ["Section", "Item", "Figure"]
     };
-    let rows: Vec<Row> = table.rows(zh);
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
     let whole = Format::new().set_num_format("0");
     let hours = Format::new().set_num_format("0.0");
     let sheet = workbook.add_worksheet();
-    sheet.set_name(if zh {
-        "顾客投诉分类统计表"
-    } else {
-        "Complaint statistics"
-    })?;
+    sheet.set_name(sheet_name)?;
     let mut widths = header.map(text_width);
     for (col, title) in (0u16..).zip(header) {
         sheet.write_string_with_format(0, col, title, &bold)?;
     }
-    for (r, row) in (1u32..).zip(&rows) {
+    for (r, row) in (1u32..).zip(rows) {
         sheet.write_string(r, 0, row.section)?;
         sheet.write_string(r, 1, &row.item)?;
         match figure(&row.value) {
@@ -347,6 +426,19 @@ mod tests {
             let err = StatsRequest::parse(&query(from, to, format)).expect_err(from);
             assert!(err.to_string().contains(wanted), "{from} {to}: {err}");
         }
+    }
+
+    #[test]
+    fn a_file_name_beyond_ascii_is_also_sent_percent_encoded() {
+        assert_eq!(
+            content_disposition("complaints-2026-11-01-2026-11-30.csv"),
+            "attachment; filename=\"complaints-2026-11-01-2026-11-30.csv\""
+        );
+        assert_eq!(
+            content_disposition("callback-summary-春节 问候.csv"),
+            "attachment; filename=\"callback-summary-_____.csv\"; \
+             filename*=UTF-8''callback-summary-%E6%98%A5%E8%8A%82%20%E9%97%AE%E5%80%99.csv"
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod error;
 pub mod health;
 pub mod import;
 pub mod json;
+pub mod reports;
 pub mod schema;
 pub mod scripts;
 pub mod seed;
@@ -59,6 +60,7 @@ fn api_router() -> Router<AppState> {
         .merge(import::api::router())
         .merge(tasks::router())
         .merge(complaints::router())
+        .merge(reports::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
