@@ -198,7 +198,9 @@ async fn users_are_listed_for_leads_only() {
                 "advisor2",
                 "agent1",
                 "agent2",
+                "group",
                 "manager",
+                "salesmgr",
                 "supervisor"
             ],
             "[{label}]"

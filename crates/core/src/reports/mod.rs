@@ -526,6 +526,11 @@ pub fn report(records: &[Record], input: &Input<'_>) -> Report {
         }
     }
     let funnel = funnel(&leads, from_ms, to_ms);
+    // The records behind each number in id order (UUIDv7: creation order), whatever order the
+    // device or the server holds them in.
+    for m in kpis.values_mut() {
+        m.items.sort_unstable();
+    }
     let satisfaction = Satisfaction::ALL
         .into_iter()
         .map(|s| (s, answers.get(&s).copied().unwrap_or(0)))
