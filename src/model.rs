@@ -40,6 +40,16 @@ fn text(value: Option<&Value>) -> String {
     }
 }
 
+/// Whether `value` reads as the id text `expected` (what `text` would give), without
+/// allocating: no number, bool, array or object spells an id.
+fn is_text(value: Option<&Value>, expected: &str) -> bool {
+    match value {
+        Some(Value::String(s)) => s == expected,
+        Some(Value::Null) | None => expected.is_empty(),
+        Some(_) => false,
+    }
+}
+
 impl Customer {
     pub fn from_record(record: &Record) -> Option<Customer> {
         let entity = record.as_entity()?;
@@ -236,104 +246,153 @@ pub fn today_list(
     search: &str,
     purpose: Option<huifang_core::care::rules::Purpose>,
 ) -> Vec<TodayItem> {
-    use huifang_core::care::dates;
-    let mut customers: BTreeMap<String, (&str, &str)> = BTreeMap::new();
-    let mut plates: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for r in records {
-        let Some(e) = r.as_entity() else { continue };
-        let s = |f: &str| e.value(f).and_then(Value::as_str).unwrap_or("");
-        match e.kind {
-            RecordKind::Customer => {
-                customers.insert(e.id.to_string(), (s(field::NAME), s(field::PHONE)));
+    TodayIndex::of(records, me, today, offset_minutes).list(search, purpose)
+}
+
+/// The agent's open tasks in list order, each with what a search looks at, made once per
+/// read of the records so that a keystroke is a scan without allocation per task.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TodayIndex {
+    items: Vec<(TodayItem, SearchKey)>,
+}
+
+/// A task's name, phone and plates as the search compares them.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct SearchKey {
+    name: String,
+    phone_digits: String,
+    plates: Vec<String>,
+}
+
+impl TodayIndex {
+    /// The agent's open tasks among `records`: overdue first, then by deadline.
+    pub fn of(
+        records: &[Record],
+        me: &UserId,
+        today: huifang_core::care::dates::Day,
+        offset_minutes: i32,
+    ) -> TodayIndex {
+        use huifang_core::care::dates;
+        let mut customers: BTreeMap<RecordId, (&str, &str)> = BTreeMap::new();
+        let mut plates: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        let mut attempted: BTreeMap<&str, i64> = BTreeMap::new();
+        let mut tasks = Vec::new();
+        for r in records {
+            match r {
+                Record::Entity(e) => {
+                    let s = |f: &str| e.value(f).and_then(Value::as_str).unwrap_or("");
+                    match e.kind {
+                        RecordKind::Customer => {
+                            customers.insert(e.id, (s(field::NAME), s(field::PHONE)));
+                        }
+                        RecordKind::Vehicle if !s("plate").is_empty() => {
+                            plates
+                                .entry(s(field::CUSTOMER))
+                                .or_default()
+                                .push(s("plate").to_owned());
+                        }
+                        RecordKind::CallbackTask
+                            if e.tombstone.is_none()
+                                && e.scope.owner.as_ref() == Some(me)
+                                && e.value("status")
+                                    .and_then(Value::as_str)
+                                    .is_some_and(huifang_core::care::distribute::is_unfinished) =>
+                        {
+                            tasks.push(e);
+                        }
+                        _ => {}
+                    }
+                }
+                // The last attempt on each customer (ms).
+                Record::Event(e) if e.kind == RecordKind::CallAttempt => {
+                    if let Some(c) = e.fields.get(field::CUSTOMER).and_then(Value::as_str) {
+                        let last = attempted.entry(c).or_insert(e.stamp.wall_ms);
+                        *last = (*last).max(e.stamp.wall_ms);
+                    }
+                }
+                Record::Event(_) => {}
             }
-            RecordKind::Vehicle if !s("plate").is_empty() => {
-                plates
-                    .entry(s(field::CUSTOMER).to_owned())
-                    .or_default()
-                    .push(s("plate").to_owned());
-            }
-            _ => {}
         }
-    }
-    // The last attempt on each customer (ms).
-    let mut attempted: BTreeMap<String, i64> = BTreeMap::new();
-    for r in records {
-        if let Record::Event(e) = r
-            && e.kind == RecordKind::CallAttempt
-            && let Some(c) = e.fields.get(field::CUSTOMER).and_then(Value::as_str)
-        {
-            let last = attempted.entry(c.to_owned()).or_insert(e.stamp.wall_ms);
-            *last = (*last).max(e.stamp.wall_ms);
-        }
-    }
-    let needle = search.trim().to_lowercase();
-    let digits: String = needle.chars().filter(char::is_ascii_digit).collect();
-    let mut list: Vec<TodayItem> = records
-        .iter()
-        .filter_map(Record::as_entity)
-        .filter(|e| {
-            e.kind == RecordKind::CallbackTask
-                && e.tombstone.is_none()
-                && e.scope.owner.as_ref() == Some(me)
-                && e.value("status")
+        let mut items: Vec<TodayItem> = tasks
+            .into_iter()
+            .filter_map(|e| {
+                let customer = e.value(field::CUSTOMER).and_then(Value::as_str)?;
+                let customer_id = customer.parse().ok().map(RecordId)?;
+                let (name, phone) = customers.get(&customer_id).copied().unwrap_or(("", ""));
+                let due_by = e
+                    .value("due_by")
                     .and_then(Value::as_str)
-                    .is_some_and(huifang_core::care::distribute::is_unfinished)
-        })
-        .filter_map(|e| {
-            let customer = e.value(field::CUSTOMER).and_then(Value::as_str)?;
-            let (name, phone) = customers.get(customer).copied().unwrap_or(("", ""));
-            let due_by = e
-                .value("due_by")
-                .and_then(Value::as_str)
-                .and_then(|d| dates::parse(d).ok());
-            let assigned_at = e.value("assigned_at").and_then(Value::as_i64);
-            let contacted = assigned_at
-                .is_some_and(|at| attempted.get(customer).is_some_and(|last| *last >= at));
-            Some(TodayItem {
-                status: e
-                    .value("status")
-                    .and_then(Value::as_str)
-                    .unwrap_or("open")
-                    .to_owned(),
-                next_try_at: e.value("next_try_at").and_then(Value::as_i64),
-                contact_by: assigned_at
-                    .filter(|_| !contacted)
-                    .map(|at| dates::Day::of_ms(at, offset_minutes).plus(CONTACT_WITHIN_DAYS)),
-                task: e.id,
-                customer: customer.parse().ok().map(RecordId)?,
-                name: name.to_owned(),
-                phone: phone.to_owned(),
-                plates: plates.get(customer).cloned().unwrap_or_default(),
-                purpose: e
-                    .value("purpose")
-                    .and_then(Value::as_str)
-                    .and_then(huifang_core::care::rules::Purpose::parse),
-                due_by,
-                days_left: due_by.map(|d| d.0 - today.0),
+                    .and_then(|d| dates::parse(d).ok());
+                let assigned_at = e.value("assigned_at").and_then(Value::as_i64);
+                let contacted = assigned_at
+                    .is_some_and(|at| attempted.get(customer).is_some_and(|last| *last >= at));
+                Some(TodayItem {
+                    status: e
+                        .value("status")
+                        .and_then(Value::as_str)
+                        .unwrap_or("open")
+                        .to_owned(),
+                    next_try_at: e.value("next_try_at").and_then(Value::as_i64),
+                    contact_by: assigned_at
+                        .filter(|_| !contacted)
+                        .map(|at| dates::Day::of_ms(at, offset_minutes).plus(CONTACT_WITHIN_DAYS)),
+                    task: e.id,
+                    customer: customer_id,
+                    name: name.to_owned(),
+                    phone: phone.to_owned(),
+                    plates: plates.get(customer).cloned().unwrap_or_default(),
+                    purpose: e
+                        .value("purpose")
+                        .and_then(Value::as_str)
+                        .and_then(huifang_core::care::rules::Purpose::parse),
+                    due_by,
+                    days_left: due_by.map(|d| d.0 - today.0),
+                })
             })
-        })
-        .filter(|item| purpose.is_none() || item.purpose == purpose)
-        .filter(|item| {
-            needle.is_empty()
-                || item.name.to_lowercase().contains(&needle)
-                || (!digits.is_empty()
-                    && item
-                        .phone
-                        .chars()
-                        .filter(char::is_ascii_digit)
-                        .collect::<String>()
-                        .contains(&digits))
-                || item
-                    .plates
-                    .iter()
-                    .any(|p| p.to_lowercase().contains(&needle.replace(['·', ' '], "")))
-        })
-        .collect();
-    list.sort_by(|a, b| {
-        let key = |i: &TodayItem| (i.days_left.unwrap_or(i32::MAX), i.name.clone(), i.task);
-        key(a).cmp(&key(b))
-    });
-    list
+            .collect();
+        items.sort_by(|a, b| {
+            (a.days_left.unwrap_or(i32::MAX), &a.name, a.task).cmp(&(
+                b.days_left.unwrap_or(i32::MAX),
+                &b.name,
+                b.task,
+            ))
+        });
+        let items = items
+            .into_iter()
+            .map(|item| {
+                let key = SearchKey {
+                    name: item.name.to_lowercase(),
+                    phone_digits: item.phone.chars().filter(char::is_ascii_digit).collect(),
+                    plates: item.plates.iter().map(|p| p.to_lowercase()).collect(),
+                };
+                (item, key)
+            })
+            .collect();
+        TodayIndex { items }
+    }
+
+    /// The tasks matching `search` (name, phone digits however typed, or plate) and
+    /// `purpose`, in list order.
+    pub fn list(
+        &self,
+        search: &str,
+        purpose: Option<huifang_core::care::rules::Purpose>,
+    ) -> Vec<TodayItem> {
+        let needle = search.trim().to_lowercase();
+        let digits: String = needle.chars().filter(char::is_ascii_digit).collect();
+        let plate = needle.replace(['·', ' '], "");
+        self.items
+            .iter()
+            .filter(|(item, _)| purpose.is_none() || item.purpose == purpose)
+            .filter(|(_, key)| {
+                needle.is_empty()
+                    || key.name.contains(&needle)
+                    || (!digits.is_empty() && key.phone_digits.contains(&digits))
+                    || key.plates.iter().any(|p| p.contains(&plate))
+            })
+            .map(|(item, _)| item.clone())
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -654,12 +713,10 @@ impl CustomerFile {
         use huifang_core::care::calls::{Satisfaction, fields as cf};
         use huifang_core::care::dates;
         use huifang_core::care::rules::{self, Facts, Rules};
-        let customer = records
-            .iter()
-            .find(|r| r.id() == id)
-            .and_then(Customer::from_record)?;
+        let record = records.iter().find(|r| r.id() == id)?;
+        let customer = Customer::from_record(record)?;
         let key = id.to_string();
-        let entity = records.iter().find(|r| r.id() == id)?.as_entity()?;
+        let entity = record.as_entity()?;
         let value = |f: &str| text(entity.value(f));
         let do_not_contact = match entity.value(more::DO_NOT_CONTACT) {
             Some(Value::Object(map)) => map
@@ -679,7 +736,7 @@ impl CustomerFile {
             vehicles: Vec::new(),
             visits: Vec::new(),
             tasks: Vec::new(),
-            attempts: Attempt::of_customer(records, id),
+            attempts: Vec::new(),
             records: Vec::new(),
             appointments: Vec::new(),
             loyalty: rules::Loyalty::Regular,
@@ -688,10 +745,11 @@ impl CustomerFile {
         for r in records {
             match r {
                 Record::Entity(e) if e.tombstone.is_none() => {
-                    let s = |f: &str| text(e.value(f));
-                    if s(field::CUSTOMER) != key {
+                    // Compared in place: this runs over every record the tablet holds.
+                    if !is_text(e.value(field::CUSTOMER), &key) {
                         continue;
                     }
+                    let s = |f: &str| text(e.value(f));
                     match e.kind {
                         RecordKind::Vehicle => {
                             if let Ok(day) = dates::parse(&s("purchase_date")) {
@@ -736,11 +794,17 @@ impl CustomerFile {
                         _ => {}
                     }
                 }
+                Record::Event(e)
+                    if e.kind == RecordKind::CallAttempt
+                        && is_text(e.fields.get(field::CUSTOMER), &key) =>
+                {
+                    file.attempts.extend(Attempt::from_record(r));
+                }
                 Record::Event(e) if e.kind == RecordKind::CallbackRecord => {
-                    let s = |f: &str| text(e.fields.get(f));
-                    if s(cf::CUSTOMER) != key {
+                    if !is_text(e.fields.get(cf::CUSTOMER), &key) {
                         continue;
                     }
+                    let s = |f: &str| text(e.fields.get(f));
                     file.records.push(CallbackRecord {
                         id: e.id,
                         task: s(cf::TASK),
@@ -757,6 +821,9 @@ impl CustomerFile {
                 _ => {}
             }
         }
+        // Newest first, as `Attempt::of_customer` lists them.
+        file.attempts
+            .sort_by(|a, b| b.at_ms.cmp(&a.at_ms).then(b.id.cmp(&a.id)));
         file.visits
             .sort_by(|a, b| b.date.cmp(&a.date).then(b.id.cmp(&a.id)));
         file.records.sort_by_key(|r| std::cmp::Reverse(r.at_ms));

@@ -51,7 +51,7 @@ pub fn CustomersPage(role: Role) -> impl IntoView {
         return ().into_any();
     };
     let customers = sync.resource(|engine| async move {
-        let records = engine.records().await?;
+        let records = engine.snapshot().await?;
         Ok(Customer::all(&records))
     });
     view! {
@@ -214,7 +214,7 @@ pub fn CustomerPage(role: Role) -> impl IntoView {
         let id = id();
         async move {
             let Some(id) = id else { return Ok(None) };
-            let records = engine.records().await?;
+            let records = engine.snapshot().await?;
             Ok(CustomerFile::of(
                 &records,
                 id,
@@ -222,15 +222,19 @@ pub fn CustomerPage(role: Role) -> impl IntoView {
             ))
         }
     });
-    let shape = Memo::new(move |_| match data.get() {
-        None | Some(None) => Shape::Loading,
-        Some(Some(Err(e))) => Shape::Failed(e),
-        Some(Some(Ok(None))) => Shape::Missing,
-        Some(Some(Ok(Some(_)))) => Shape::Present,
+    let shape = Memo::new(move |_| {
+        data.with(|d| match d {
+            None | Some(None) => Shape::Loading,
+            Some(Some(Err(e))) => Shape::Failed(e.clone()),
+            Some(Some(Ok(None))) => Shape::Missing,
+            Some(Some(Ok(Some(_)))) => Shape::Present,
+        })
     });
-    let file = Memo::new(move |_| match data.get() {
-        Some(Some(Ok(Some(f)))) => Some(f),
-        _ => None,
+    let file = Memo::new(move |_| {
+        data.with(|d| match d {
+            Some(Some(Ok(Some(f)))) => Some(f.clone()),
+            _ => None,
+        })
     });
     let customer = Memo::new(move |_| file.with(|f| f.as_ref().map(|f| f.customer.clone())));
     let attempts = Memo::new(move |_| {

@@ -204,12 +204,13 @@ pub fn LeadsPage(role: Role, me: UserId) -> impl IntoView {
         return ().into_any();
     };
     let data = sync.resource(|engine| async move {
-        let records = engine.records().await?;
+        let records = engine.snapshot().await?;
         let me = engine.user().user.clone();
         let leads = Lead::all(&records);
         let own = records
-            .into_iter()
+            .iter()
             .filter(|r| is_own_lead(r, &me))
+            .cloned()
             .collect();
         Ok(Floor { own, leads })
     });
@@ -349,7 +350,7 @@ fn CaptureForm(floor: Memo<Option<Result<Floor, crate::sync::ReadError>>>) -> im
         let rules = people.sales_rules();
         saving.set(true);
         spawn_local(async move {
-            let result = match engine.records().await {
+            let result = match engine.snapshot().await {
                 Err(e) => Err(FieldError {
                     field: "form",
                     shown: (i18n.t(e.key()).to_owned(), e.to_string()),
@@ -357,8 +358,9 @@ fn CaptureForm(floor: Memo<Option<Result<Floor, crate::sync::ReadError>>>) -> im
                 Ok(records) => {
                     let me = engine.user().user.clone();
                     let own: Vec<Record> = records
-                        .into_iter()
+                        .iter()
                         .filter(|r| is_own_lead(r, &me))
+                        .cloned()
                         .collect();
                     let id = RecordId(uuid::Uuid::now_v7());
                     match plan(&engine, &rules, |ctx| capture(ctx, id, &form, &own)) {
@@ -622,7 +624,7 @@ pub(crate) fn ReassignControl(lead: RecordId, owner: Option<UserId>) -> impl Int
         let to_user = UserId(chosen);
         let rules = people.sales_rules();
         spawn_local(async move {
-            let records = match engine.records().await {
+            let records = match engine.snapshot().await {
                 Ok(records) => records,
                 Err(e) => {
                     error.try_set(Some((i18n.t(e.key()).to_owned(), e.to_string())));

@@ -72,7 +72,7 @@ pub fn SummaryPage(role: Role) -> impl IntoView {
     let period = period_from_query();
     // "" = the period; else a campaign's name.
     let campaign = RwSignal::new(String::new());
-    let records = sync.resource(|engine| async move { engine.records().await });
+    let records = sync.resource(|engine| async move { engine.snapshot().await });
     let computed = Memo::new(move |_| {
         let chosen = campaign.get();
         records.with(|read| match read {

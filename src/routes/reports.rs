@@ -220,7 +220,7 @@ pub fn ReportsPage(role: Role) -> impl IntoView {
     let people = People::use_context();
     let period = RwSignal::new(period_from_query());
     mirror_in_url(period, "/reports");
-    let records = sync.resource(|engine| async move { engine.records().await });
+    let records = sync.resource(|engine| async move { engine.snapshot().await });
     let figures = Memo::new(move |_| {
         let p = period.get();
         records.with(|read| match read {
@@ -716,7 +716,7 @@ pub fn DrillPage(role: Role) -> impl IntoView {
         return no_access_view(i18n);
     };
     let period = period_from_query();
-    let records = sync.resource(|engine| async move { engine.records().await });
+    let records = sync.resource(|engine| async move { engine.snapshot().await });
     let drill_for_rows = drill.clone();
     let rows = Memo::new(move |_| {
         let z = zh(i18n);

@@ -63,7 +63,7 @@ pub fn TeamPage(role: Role) -> impl IntoView {
         return ().into_any();
     };
     let span = RwSignal::new(Span::Month);
-    let records = sync.resource(|engine| async move { engine.records().await });
+    let records = sync.resource(|engine| async move { engine.snapshot().await });
     let figures = Memo::new(move |_| {
         let span = span.get();
         records.with(|read| match read {

@@ -4,7 +4,7 @@
 
 use crate::i18n::format::{date_time, days_left};
 use crate::i18n::{I18n, Key};
-use crate::model::{TodayItem, today_list};
+use crate::model::{TodayIndex, TodayItem};
 use crate::routes::section::SectionPage;
 use crate::sync::Sync;
 use huifang_core::care::dates::Day;
@@ -13,6 +13,7 @@ use huifang_core::care::rules::Purpose;
 use huifang_core::{Role, Section, UserId};
 use leptos::prelude::*;
 use leptos_router::components::A;
+use std::rc::Rc;
 
 /// The tablet's local day and minute of the day.
 pub(crate) fn local_now() -> (Day, u16) {
@@ -41,26 +42,30 @@ pub fn TodayPage(role: Role, me: UserId) -> impl IntoView {
     let Some(sync) = Sync::use_context() else {
         return ().into_any();
     };
-    let records = sync.resource(|engine| async move { engine.records().await });
-    let filter = RwSignal::new(Filter::default());
-    let quiet = needs_reason(&QuietHours::default(), &[], local_now().1);
-    // Each keystroke filters the records in place: cloning a store's worth of records per
-    // key would cost more than the search itself.
-    let list = move || {
-        let f = filter.get();
-        records.with(|read| match read {
-            Some(Some(Ok(records))) => Some(Ok(today_list(
-                records,
+    // The agent's tasks are worked out once per read of the records (the engine reads the
+    // store again only when something changed); a keystroke only scans them.
+    let records = sync.resource(move |engine| {
+        let me = me.clone();
+        async move {
+            let records = engine.snapshot().await?;
+            Ok(Rc::new(TodayIndex::of(
+                &records,
                 &me,
                 local_now().0,
                 local_offset(),
-                &f.search,
-                f.purpose,
-            ))),
+            )))
+        }
+    });
+    let filter = RwSignal::new(Filter::default());
+    let quiet = needs_reason(&QuietHours::default(), &[], local_now().1);
+    let list = Memo::new(move |_| {
+        let f = filter.get();
+        records.with(|read| match read {
+            Some(Some(Ok(index))) => Some(Ok(index.list(&f.search, f.purpose))),
             Some(Some(Err(e))) => Some(Err(e.clone())),
             _ => None,
         })
-    };
+    });
     view! {
         <section class="card today" data-section="/today">
             <h1>{i18n.text(Key::NavToday)}</h1>
@@ -83,7 +88,7 @@ pub fn TodayPage(role: Role, me: UserId) -> impl IntoView {
                     </select>
                 </label>
             </div>
-            {move || match list() {
+            {move || match list.get() {
                 None => view! { <p>{i18n.text(Key::SyncOpening)}</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="error" title=e.detail>{i18n.t(e.key)}</p> }.into_any(),
                 Some(Ok(items)) if items.is_empty() => {

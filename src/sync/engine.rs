@@ -9,6 +9,13 @@
 //!   shortly after each write (any tab's: a BroadcastChannel carries it), and periodically;
 //!   failures back off exponentially with jitter; a watchdog bounds every run, so a hung
 //!   request can never leave the queue stuck.
+//! - **The snapshot** ([`SyncEngine::snapshot`]): the live records, read from the store once
+//!   and kept until they may have changed. A generation counter moves on after every change
+//!   that can touch a record (a local write, retry or dismissal; a push answer; a pull page
+//!   that changed something; an abandoned change, whether it committed or not) and on every
+//!   other tab's news, the moment it arrives. A snapshot is labelled with the generation read
+//!   BEFORE the store was read, so a change committed during the read leaves it old, and
+//!   the next `snapshot()` reads again.
 //! - **Status**: each tab reads its counts (pending, oldest, needs attention, conflicts) from
 //!   the store; the syncing tab broadcasts the last sync and the last error to the others.
 
@@ -198,6 +205,28 @@ fn fresh_client_id() -> ClientId {
     ClientId::new_v7(u64::try_from(now_ms()).unwrap_or(0), random)
 }
 
+/// The records as of a generation.
+struct Snapshot {
+    generation: u64,
+    records: Rc<Vec<Record>>,
+}
+
+/// Moves the snapshot generation on when dropped: after a change finished, failed, or was
+/// abandoned half-way (the watchdog drops a run; its commit may have landed).
+struct Moved<'a>(&'a Inner);
+
+impl Drop for Moved<'_> {
+    fn drop(&mut self) {
+        self.0.records_changed();
+    }
+}
+
+impl Inner {
+    fn records_changed(&self) {
+        self.generation.set(self.generation.get().wrapping_add(1));
+    }
+}
+
 struct Inner {
     user: UserCtx,
     replica: futures::lock::Mutex<Rep>,
@@ -213,6 +242,12 @@ struct Inner {
     refresh_scheduled: Cell<bool>,
     refresh_conflicts: Cell<bool>,
     leadership: RefCell<Option<LockGuard>>,
+    /// Moves on whenever the device's records may have changed (see [`Snapshot`]).
+    generation: Cell<u64>,
+    /// The live records as of `generation` (old when the counter has moved on).
+    snapshot: RefCell<Option<Snapshot>>,
+    /// One read of the store at a time: pages asking together share it.
+    snapshot_read: futures::lock::Mutex<()>,
     // Held so the handlers live as long as the engine.
     _listeners: RefCell<Vec<OnMessage>>,
     _online: RefCell<Option<OnEvent>>,
@@ -272,6 +307,9 @@ impl SyncEngine {
                 refresh_scheduled: Cell::new(false),
                 refresh_conflicts: Cell::new(false),
                 leadership: RefCell::new(None),
+                generation: Cell::new(0),
+                snapshot: RefCell::new(None),
+                snapshot_read: futures::lock::Mutex::new(()),
                 _listeners: RefCell::new(Vec::new()),
                 _online: RefCell::new(None),
             }),
@@ -292,6 +330,8 @@ impl SyncEngine {
     pub fn stop(&self) {
         self.inner.stopped.set(true);
         self.inner.leadership.borrow_mut().take();
+        self.inner.snapshot.borrow_mut().take();
+        self.inner.records_changed();
         if let Some(channel) = &self.inner.channel {
             channel.set_onmessage(None);
             channel.close();
@@ -364,6 +404,16 @@ impl SyncEngine {
     }
 
     fn on_message(&self, message: Message) {
+        // Another tab committed before it told us: from now on the snapshot is old (pages
+        // hear of it after the settle below, and read again then).
+        if matches!(
+            &message,
+            Message::Wrote
+                | Message::Synced { changed: true, .. }
+                | Message::Synced { error: Some(_), .. }
+        ) {
+            self.inner.records_changed();
+        }
         match message {
             Message::Wrote => {
                 if self
@@ -438,6 +488,16 @@ impl SyncEngine {
         Ok(f(&mut replica).await?)
     }
 
+    /// [`Self::locked`] for a change that may touch records: the snapshot generation moves
+    /// on once it is over, committed or not, finished or abandoned.
+    async fn changing<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut Rep) -> Result<T, ReplicaError<IdbError>>,
+    ) -> Result<T, EngineError> {
+        let _moved = Moved(&self.inner);
+        self.locked(f).await
+    }
+
     /// Reads from the replica (no lock: reads see committed transactions only).
     async fn read<T>(
         &self,
@@ -464,7 +524,7 @@ impl SyncEngine {
             .and_then(Record::as_entity)
             .is_some_and(|e| !e.conflicts.is_empty());
         let mutation = self
-            .locked(async |r| r.write(kind, record, op, now_ms()).await)
+            .changing(async |r| r.write(kind, record, op, now_ms()).await)
             .await?;
         self.after_write(&mutation, had_conflicts).await;
         Ok(mutation)
@@ -478,7 +538,7 @@ impl SyncEngine {
     ) -> Result<RecordId, EngineError> {
         let op = op(&self.inner.user);
         let mutation = self
-            .locked(async |r| {
+            .changing(async |r| {
                 let id = r.new_record_id(now_ms());
                 r.write(kind, id, op, now_ms()).await
             })
@@ -502,7 +562,7 @@ impl SyncEngine {
             }
         }
         let mutations = self
-            .locked(async |r| r.write_all(writes, now_ms()).await)
+            .changing(async |r| r.write_all(writes, now_ms()).await)
             .await?;
         for (i, m) in mutations.iter().enumerate() {
             self.after_write(m, had_conflicts && i + 1 == mutations.len())
@@ -513,7 +573,7 @@ impl SyncEngine {
 
     /// Makes a refused change again (see `Replica::retry`).
     pub async fn retry(&self, id: MutationId) -> Result<(), EngineError> {
-        self.locked(async |r| r.retry(id, now_ms()).await.map(|_| ()))
+        self.changing(async |r| r.retry(id, now_ms()).await.map(|_| ()))
             .await?;
         self.inner.changes.try_update(|n| *n += 1);
         self.post(&Message::Wrote);
@@ -524,7 +584,7 @@ impl SyncEngine {
 
     /// Lets a refused change go, after the person has seen it.
     pub async fn dismiss(&self, id: MutationId) -> Result<(), EngineError> {
-        self.locked(async |r| r.dismiss(id).await).await?;
+        self.changing(async |r| r.dismiss(id).await).await?;
         self.inner.changes.try_update(|n| *n += 1);
         self.post(&Message::Wrote);
         self.refresh(false).await;
@@ -553,11 +613,62 @@ impl SyncEngine {
         self.read(async |r| r.record(id).await).await
     }
 
-    /// Every record the user sees, tombstones left out.
+    /// Every record the user sees, tombstones left out: an owned copy of
+    /// [`Self::snapshot`] (prefer that: it costs nothing when nothing changed).
     pub async fn records(&self) -> Result<Vec<Record>, EngineError> {
+        Ok(self.snapshot().await?.as_ref().clone())
+    }
+
+    /// Every record the user sees, tombstones left out, in record id order: read from the
+    /// store once, then shared until the records may have changed (a change in this tab or
+    /// news from another). Pages call it on every `changes` bump; it reads the store only
+    /// when something changed since the last read. Never holds the user's database lock.
+    pub async fn snapshot(&self) -> Result<Rc<Vec<Record>>, EngineError> {
+        if let Some(records) = self.fresh_snapshot() {
+            return Ok(records);
+        }
+        let _one_read = self.inner.snapshot_read.lock().await;
+        // Another caller may have read it while this one waited.
+        if let Some(records) = self.fresh_snapshot() {
+            return Ok(records);
+        }
+        // Taken BEFORE the read: a change committed while the store is read moves the
+        // counter past it, so this snapshot is old at once and read again next time.
+        let generation = self.inner.generation.get();
         let mut all = self.read(async |r| r.records().await).await?;
         all.retain(|r| !r.is_deleted());
-        Ok(all)
+        let records = Rc::new(all);
+        if !self.inner.stopped.get() {
+            *self.inner.snapshot.borrow_mut() = Some(Snapshot {
+                generation,
+                records: records.clone(),
+            });
+        }
+        Ok(records)
+    }
+
+    /// The kept snapshot, when nothing changed since it was read.
+    fn fresh_snapshot(&self) -> Option<Rc<Vec<Record>>> {
+        let kept = self.inner.snapshot.borrow();
+        kept.as_ref()
+            .filter(|s| s.generation == self.inner.generation.get() && !self.inner.stopped.get())
+            .map(|s| s.records.clone())
+    }
+
+    /// Takes in one pull page (the loop's pull, one page at a time): the snapshot moves on
+    /// when the page changed a record (or when taking it in failed or was abandoned).
+    pub async fn apply_pull(
+        &self,
+        response: PullResponse,
+    ) -> Result<huifang_core::sync::PullApplied, EngineError> {
+        let moved = Moved(&self.inner);
+        let applied = self
+            .locked(async |r| r.apply_pull(response, now_ms()).await)
+            .await?;
+        if applied.changed.is_empty() {
+            std::mem::forget(moved);
+        }
+        Ok(applied)
     }
 
     pub async fn conflicts(&self) -> Result<Vec<Conflict>, EngineError> {
@@ -812,7 +923,7 @@ impl SyncEngine {
             // The server refuses a change whose files it does not have: they go first.
             self.upload_blobs(&request.mutations).await?;
             let response: PushResponse = transport::post_json("/api/sync/push", &request).await?;
-            self.locked(async |r| r.on_push_response(response, now_ms()).await)
+            self.changing(async |r| r.on_push_response(response, now_ms()).await)
                 .await?;
             changed = true;
             // The top bar counts down as batches are confirmed.
@@ -829,9 +940,7 @@ impl SyncEngine {
             ))
             .await?;
             stats.pulled += response.changes.len();
-            let applied = self
-                .locked(async |r| r.apply_pull(response, now_ms()).await)
-                .await?;
+            let applied = self.apply_pull(response).await?;
             changed |= !applied.changed.is_empty();
             if applied.stale || !applied.has_more {
                 break;
