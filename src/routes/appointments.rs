@@ -31,7 +31,7 @@ pub fn AppointmentsPage(role: Role) -> impl IntoView {
     let today = local_now().0;
     let day = RwSignal::new(today);
     let records = sync.resource(|engine| async move {
-        let records = engine.records().await?;
+        let records = engine.snapshot().await?;
         let names: BTreeMap<_, _> = Customer::all(&records)
             .into_iter()
             .map(|c| (c.id, c.name))

@@ -67,7 +67,7 @@ pub fn AssignmentsPage(role: Role) -> impl IntoView {
     });
     // Open tasks on this device: unassigned, and customers held per agent.
     let counts = sync.resource(|engine| async move {
-        let records = engine.records().await?;
+        let records = engine.snapshot().await?;
         let open: Vec<_> = records
             .iter()
             .filter_map(|r| r.as_entity())

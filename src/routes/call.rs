@@ -163,7 +163,7 @@ pub fn CallPage(role: Role, me: UserId) -> impl IntoView {
         let me = me_read.clone();
         async move {
             let Some(id) = id else { return Ok(None) };
-            let records = engine.records().await?;
+            let records = engine.snapshot().await?;
             let Some(task) = records
                 .iter()
                 .find(|r| r.id() == id)

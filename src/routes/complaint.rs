@@ -189,7 +189,7 @@ pub fn ComplaintPage(role: Role) -> impl IntoView {
         return view! { <p class="error">{i18n.text(Key::CmpNotFound)}</p> }.into_any();
     };
     let data = sync.resource(move |engine| async move {
-        let records = engine.records().await?;
+        let records = engine.snapshot().await?;
         Ok(load(&records, id))
     });
     let now = ticking_now();

@@ -163,7 +163,7 @@ pub fn ComplaintForm(
             // A complaint typed from scratch is linked to the customer with that phone, so the
             // follow-up call knows whom to call.
             if reg.customer.is_none() {
-                match engine.records().await {
+                match engine.snapshot().await {
                     Ok(records) => reg.customer = customer_by_phone(&records, &reg.phone),
                     Err(e) => leptos::logging::warn!("customers unreadable for linking: {e}"),
                 }

@@ -77,7 +77,7 @@ pub fn ComplaintsPage(role: Role) -> impl IntoView {
     let now = ticking_now();
     let mine = RwSignal::new(false);
     let list = sync.resource(|engine| async move {
-        let records = engine.records().await?;
+        let records = engine.snapshot().await?;
         Ok(Complaint::all(&records))
     });
     let me = sync.engine().map(|e| e.user().user.clone());
@@ -167,7 +167,7 @@ pub fn ComplaintStatsPage(role: Role) -> impl IntoView {
     let from = RwSignal::new(today.plus(-29));
     let to = RwSignal::new(today);
     let table = sync.resource(move |engine| async move {
-        let records = engine.records().await?;
+        let records = engine.snapshot().await?;
         let period = Period {
             from: from.get_untracked(),
             to: to.get_untracked(),

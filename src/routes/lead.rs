@@ -117,7 +117,7 @@ pub fn LeadPage(role: Role) -> impl IntoView {
             .into_any();
     };
     let data = sync.resource(move |engine| async move {
-        let records = engine.records().await?;
+        let records = engine.snapshot().await?;
         Ok(load(&records, id))
     });
     let shown = Memo::new(move |_| data.with(|read| read.clone().flatten()));

@@ -197,7 +197,7 @@ pub fn ScriptsPage(role: Role) -> impl IntoView {
     let Some(sync) = Sync::use_context() else {
         return ().into_any();
     };
-    let records = sync.resource(|engine| async move { engine.records().await });
+    let records = sync.resource(|engine| async move { engine.snapshot().await });
     let data: Memo<Loaded> = Memo::new(move |_| {
         records.with(|read| match read {
             Some(Some(Ok(records))) => Some(Ok((Script::all(records), Version::all(records)))),

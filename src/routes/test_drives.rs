@@ -74,7 +74,7 @@ pub fn TestDrivesPage(role: Role, me: UserId) -> impl IntoView {
     let today = local_now().0;
     let day = RwSignal::new(today);
     let data = sync.resource(|engine| async move {
-        let records = engine.records().await?;
+        let records = engine.snapshot().await?;
         Ok(load(&records))
     });
     let all = Memo::new(move |_| data.with(|read| read.clone().flatten()));
