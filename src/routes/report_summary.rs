@@ -5,13 +5,13 @@
 //! computed by the server.
 
 use crate::directory::People;
-use crate::i18n::format::percent;
 use crate::i18n::{I18n, Key, Lang};
-use crate::routes::reports::{KpiTile, no_access_view, period_from_query, query_string};
+use crate::routes::reports::{
+    KpiTile, no_access_view, period_from_query, query_string, ratio_text,
+};
 use crate::routes::section::SectionPage;
 use crate::sync::Sync;
 use crate::sync::transport;
-use huifang_core::care::kpi::Ratio;
 use huifang_core::reports::summary::{CAMPAIGN, Scope, Summary, summary};
 use huifang_core::reports::{Kpi, Report};
 use huifang_core::sync::{Record, RecordKind};
@@ -42,15 +42,6 @@ fn campaigns(records: &[Record]) -> Vec<String> {
         .map(str::to_owned)
         .collect();
     names.into_iter().collect()
-}
-
-fn ratio(r: Ratio) -> String {
-    format!(
-        "{} ({}/{})",
-        percent(f64::from(r.num), f64::from(r.den)),
-        r.num,
-        r.den
-    )
 }
 
 #[component]
@@ -155,10 +146,10 @@ fn SummaryTable(s: Summary, people: People) -> impl IntoView {
     view! {
         <dl class="figures" data-testid="summary-headline">
             <div class="figure" data-testid="summary-reached" data-num=s.reached.num data-den=s.reached.den>
-                <dt>{i18n.text(Key::RptReached)}</dt><dd><strong>{ratio(s.reached)}</strong></dd>
+                <dt>{i18n.text(Key::RptReached)}</dt><dd><strong>{ratio_text(s.reached)}</strong></dd>
             </div>
             <div class="figure" data-testid="summary-satisfied" data-num=s.satisfied.num data-den=s.satisfied.den>
-                <dt>{move || Kpi::Satisfaction.label(i18n.lang() == Lang::ZhCn)}</dt><dd><strong>{ratio(s.satisfied)}</strong></dd>
+                <dt>{move || Kpi::Satisfaction.label(i18n.lang() == Lang::ZhCn)}</dt><dd><strong>{ratio_text(s.satisfied)}</strong></dd>
             </div>
         </dl>
         <table class="table" data-testid="summary-table">
@@ -243,7 +234,7 @@ fn GroupTable(g: GroupReport) -> impl IntoView {
                             <th scope="row">{s.name.clone()}</th>
                             {Kpi::ALL.iter().map(|k| {
                                 let r = s.report.measure(*k).ratio;
-                                view! { <td class="num" data-kpi=k.as_str() data-num=r.num data-den=r.den>{ratio(r)}</td> }
+                                view! { <td class="num" data-kpi=k.as_str() data-num=r.num data-den=r.den>{ratio_text(r)}</td> }
                             }).collect_view()}
                             <td class="num">{s.report.complaints.total}</td>
                         </tr>
@@ -252,7 +243,7 @@ fn GroupTable(g: GroupReport) -> impl IntoView {
                         <th scope="row">{i18n.text(Key::RptTotal)}</th>
                         {Kpi::ALL.iter().map(|k| {
                             let r = g.total.measure(*k).ratio;
-                            view! { <td class="num" data-kpi=k.as_str() data-num=r.num data-den=r.den>{ratio(r)}</td> }
+                            view! { <td class="num" data-kpi=k.as_str() data-num=r.num data-den=r.den>{ratio_text(r)}</td> }
                         }).collect_view()}
                         <td class="num">{g.total.complaints.total}</td>
                     </tr>

@@ -87,6 +87,11 @@ pub fn query_string(p: Period) -> String {
     format!("from={}&to={}", p.from, p.to)
 }
 
+/// A rate with its counts: "87.5% (7/8)"; "– (0/0)" when nothing was counted.
+pub fn ratio_text(r: Ratio) -> String {
+    format!("{} ({}/{})", rate_text(r), r.num, r.den)
+}
+
 /// A rate as the dashboard shows it: "87.5%", or "–" when nothing was counted.
 fn rate_text(r: Ratio) -> String {
     percent(f64::from(r.num), f64::from(r.den))
@@ -321,12 +326,7 @@ fn Dashboard(report: Report, areas: Vec<Area>) -> impl IntoView {
                     .map(|(agent, a)| Bar {
                         label: people.name(agent),
                         value: a.contact.rate().unwrap_or(0.0),
-                        shown: format!(
-                            "{} ({}/{})",
-                            rate_text(a.contact),
-                            a.contact.num,
-                            a.contact.den
-                        ),
+                        shown: ratio_text(a.contact),
                         href: None,
                     })
                     .collect();
@@ -414,7 +414,7 @@ fn Dashboard(report: Report, areas: Vec<Area>) -> impl IntoView {
                     .map(|(a, r)| Bar {
                         label: people.name(a),
                         value: r.rate().unwrap_or(0.0),
-                        shown: format!("{} ({}/{})", rate_text(*r), r.num, r.den),
+                        shown: ratio_text(*r),
                         href: None,
                     })
                     .collect();
@@ -471,10 +471,10 @@ fn AgentsTable(report: Report) -> impl IntoView {
                 {report.agents.iter().map(|(agent, a)| view! {
                     <tr data-agent=agent.0.clone()>
                         <td>{people.name(agent)}</td>
-                        <td class="num">{format!("{} ({}/{})", rate_text(a.due), a.due.num, a.due.den)}</td>
-                        <td class="num">{format!("{} ({}/{})", rate_text(a.contact), a.contact.num, a.contact.den)}</td>
+                        <td class="num">{ratio_text(a.due)}</td>
+                        <td class="num">{ratio_text(a.contact)}</td>
                         <td class="num">{a.records}</td>
-                        <td class="num">{format!("{} ({}/{})", rate_text(a.satisfaction), a.satisfaction.num, a.satisfaction.den)}</td>
+                        <td class="num">{ratio_text(a.satisfaction)}</td>
                         <td class="num">{a.complaints}</td>
                     </tr>
                 }).collect_view()}

@@ -4,9 +4,9 @@
 //! today's progress, and the tasks at risk of missing their deadline — each with who it is.
 
 use crate::directory::People;
-use crate::i18n::format::percent;
 use crate::i18n::{I18n, Key};
 use crate::model::Customer;
+use crate::routes::reports::ratio_text;
 use crate::routes::section::SectionPage;
 use crate::routes::today::{local_now, local_offset};
 use crate::sync::Sync;
@@ -38,15 +38,6 @@ impl Span {
         };
         Period { from, to: today }
     }
-}
-
-fn ratio_text(r: Ratio) -> String {
-    format!(
-        "{} ({}/{})",
-        percent(f64::from(r.num), f64::from(r.den)),
-        r.num,
-        r.den
-    )
 }
 
 #[component]
