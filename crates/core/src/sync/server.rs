@@ -144,8 +144,9 @@ impl<S: ServerStore> SyncServer<S> {
         &self.machines
     }
 
-    /// Applies a push, one mutation (one store transaction) at a time, in the order given.
-    /// `now_ms` is the server's clock.
+    /// Applies a push, mutation by mutation in the order given, through
+    /// [`ServerStore::apply_batch`] (one store transaction for the whole push where the store
+    /// can). `now_ms` is the server's clock.
     ///
     /// Mutations of one step (the same `Mutation::step`) stand or fall from the first refused
     /// one on: once one is rejected, each later one of that step in the push is rejected too
@@ -185,45 +186,53 @@ impl<S: ServerStore> SyncServer<S> {
                 got: request.mutations.len(),
             });
         }
-        let mut results = Vec::with_capacity(request.mutations.len());
-        // The reason each refused step gives its later mutations.
+        // The reason each refused step gives its later mutations, filled in as the store
+        // hands the mutations to `decide`, in push order.
         let mut refused_steps: BTreeMap<MutationId, String> = BTreeMap::new();
-        for m in &request.mutations {
-            let refused_step = m.step.and_then(|step| refused_steps.get(&step));
-            let outcome = self
-                .store
-                .apply_mutation(m, |loaded| {
-                    if let Some(prior) = loaded.prior {
-                        return Decision {
-                            outcome: prior.replayed(),
-                            remember: false,
-                            write: None,
+        let outcomes = self
+            .store
+            .apply_batch(&request.mutations, |m, loaded| {
+                let decision = match loaded.prior {
+                    Some(prior) => Decision {
+                        outcome: prior.replayed(),
+                        remember: false,
+                        write: None,
+                    },
+                    None => {
+                        let refused_step = m.step.and_then(|step| refused_steps.get(&step));
+                        let refusal = match refused_step {
+                            Some(reason) => Some(Refusal {
+                                code: RejectCode::StepRefused,
+                                reason: reason.clone(),
+                            }),
+                            None => pre(m).map(|(code, reason)| Refusal { code, reason }),
                         };
+                        match refusal {
+                            Some(refusal) => refusal.into_decision(),
+                            None => self.decide(user, &request, m, loaded, now_ms),
+                        }
                     }
-                    let refusal = match refused_step {
-                        Some(reason) => Some(Refusal {
-                            code: RejectCode::StepRefused,
-                            reason: reason.clone(),
-                        }),
-                        None => pre(m).map(|(code, reason)| Refusal { code, reason }),
-                    };
-                    match refusal {
-                        Some(refusal) => refusal.into_decision(),
-                        None => self.decide(user, &request, m, loaded, now_ms),
-                    }
-                })
-                .await
-                .map_err(SyncError::Store)?;
-            if let (Some(step), Outcome::Rejected { code, reason }) = (m.step, &outcome) {
-                refused_steps
-                    .entry(step)
-                    .or_insert_with(|| step_refusal(m, *code, reason));
-            }
-            results.push(MutationResult {
+                };
+                if let (Some(step), Outcome::Rejected { code, reason }) =
+                    (m.step, &decision.outcome)
+                {
+                    refused_steps
+                        .entry(step)
+                        .or_insert_with(|| step_refusal(m, *code, reason));
+                }
+                decision
+            })
+            .await
+            .map_err(SyncError::Store)?;
+        let results = request
+            .mutations
+            .iter()
+            .zip(outcomes)
+            .map(|(m, outcome)| MutationResult {
                 mutation_id: m.mutation_id,
                 outcome,
-            });
-        }
+            })
+            .collect();
         Ok(PushResponse {
             results,
             server_time_ms: now_ms,

@@ -79,6 +79,31 @@ pub trait ServerStore {
     where
         F: FnOnce(Loaded) -> Decision;
 
+    /// Runs a whole push, in order, as if each mutation were [`ServerStore::apply_mutation`]d
+    /// one after another with no other writer in between: `decide` sees each mutation with
+    /// what the earlier ones of the batch wrote (their outcomes and records), and
+    /// `next_version` counts on from the last version the batch assigned. Returns the
+    /// outcomes decided, one per mutation, in order.
+    ///
+    /// An implementation may run the batch in one transaction (the SQL store does: one
+    /// commit, so one fsync, per push): then an error leaves nothing of the batch behind, and
+    /// all of its versions become visible to [`ServerStore::feed`] at once. The default runs
+    /// [`ServerStore::apply_mutation`] for each, one transaction each.
+    async fn apply_batch<F>(
+        &self,
+        mutations: &[Mutation],
+        mut decide: F,
+    ) -> Result<Vec<Outcome>, Self::Error>
+    where
+        F: FnMut(&Mutation, Loaded) -> Decision,
+    {
+        let mut outcomes = Vec::with_capacity(mutations.len());
+        for m in mutations {
+            outcomes.push(self.apply_mutation(m, |loaded| decide(m, loaded)).await?);
+        }
+        Ok(outcomes)
+    }
+
     /// Up to `limit` records with version greater than `after`, in version order (each
     /// record once, at its latest version).
     async fn feed(&self, after: u64, limit: u32) -> Result<FeedPage, Self::Error>;

@@ -2,12 +2,22 @@
 //! PostgreSQL through [`Db`]). Tables: `sync_records`, `sync_outcomes`, `sync_feed`
 //! (migration 0002).
 //!
-//! Why no pull can skip a change: every `apply_mutation` transaction starts by bumping the one
-//! row of `sync_feed`. That takes the row lock on PostgreSQL (the write lock on SQLite) and
-//! holds it to commit, so writers (in this process or any other on the same database) run
-//! one after another, each version is assigned under the lock, and version `v` has committed
-//! before `v + 1` can even be assigned. A pull's single `SELECT` therefore never sees `v + 1`
-//! without `v`.
+//! A push is one transaction ([`ServerStore::apply_batch`]): one commit, so one fsync on
+//! SQLite (WAL, `synchronous = FULL`), however many mutations it holds. When the push is
+//! answered, all of it is durable; when the transaction fails (a database error, a stored row
+//! that does not decode), none of it is, nothing was acknowledged, and the device pushes it
+//! again.
+//!
+//! Why no pull can skip a change: every writing transaction (a push's, or a single
+//! `apply_mutation`'s) starts with an `UPDATE` of the one row of `sync_feed`. That takes the
+//! row lock on PostgreSQL (an `UPDATE` locks the row even when it writes the same value, and
+//! a second writer waits, then reads the committed row) and the write lock on SQLite (an
+//! `UPDATE` starts the write transaction, so it comes first: a deferred transaction that read
+//! first could not upgrade without a busy error). The lock is held to commit, so writers (in
+//! this process or any other on the same database) run one after another: a push assigns
+//! `last + 1, last + 2, ...` under the lock, stores the last one in `sync_feed`, and commits
+//! them all at once. Versions `<= v` have therefore all committed before any version `> v`
+//! can even be assigned, and a pull's single `SELECT` never sees `v + 1` without `v`.
 
 use crate::db::{Db, now_ms};
 use huifang_core::sync::{
@@ -99,73 +109,108 @@ impl ServerStore for SqlServerStore {
     where
         F: FnOnce(Loaded) -> Decision,
     {
-        let mutation_id = mutation.mutation_id.to_string();
-        let record_id = mutation.record_id.to_string();
-        let mut tx = self.db.pool.begin().await?;
-        // First statement, so SQLite takes the write lock before reading anything (a deferred
-        // transaction that read first could not upgrade without a busy error).
-        let next: i64 = sqlx::query_scalar(
-            "UPDATE sync_feed SET version = version + 1 WHERE id = 1 RETURNING version",
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        let next_version = from_db_version(next)?;
-        let row = sqlx::query(
-            "SELECT (SELECT outcome FROM sync_outcomes WHERE mutation_id = $1) AS outcome, \
-                    (SELECT body FROM sync_records WHERE record_id = $2) AS body",
-        )
-        .bind(&mutation_id)
-        .bind(&record_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let prior: Option<String> = row.try_get("outcome")?;
-        let body: Option<String> = row.try_get("body")?;
-        let loaded = Loaded {
-            prior: prior.as_deref().map(|t| decode("outcome", t)).transpose()?,
-            record: body.as_deref().map(|t| decode("record", t)).transpose()?,
-            next_version,
-        };
-        let decision = decide(loaded);
-        if !decision.remember && decision.write.is_none() {
-            // Nothing to write: the counter goes back with the rollback.
-            tx.rollback().await?;
-            return Ok(decision.outcome);
+        let mut decide = Some(decide);
+        let mut outcomes = self
+            .apply_batch(std::slice::from_ref(mutation), |_, loaded| {
+                let decide = decide.take().expect("one mutation, one decision");
+                decide(loaded)
+            })
+            .await?;
+        Ok(outcomes.pop().expect("one mutation, one outcome"))
+    }
+
+    async fn apply_batch<F>(
+        &self,
+        mutations: &[Mutation],
+        mut decide: F,
+    ) -> Result<Vec<Outcome>, Self::Error>
+    where
+        F: FnMut(&Mutation, Loaded) -> Decision,
+    {
+        let mut outcomes = Vec::with_capacity(mutations.len());
+        if mutations.is_empty() {
+            return Ok(outcomes);
         }
-        if decision.remember {
-            let inserted = sqlx::query(
-                "INSERT INTO sync_outcomes (mutation_id, outcome, user_id, created_at_ms) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (mutation_id) DO NOTHING",
+        let mut tx = self.db.pool.begin().await?;
+        // First statement: takes the feed lock (module doc) and reads the last version.
+        let last: i64 = sqlx::query_scalar(
+            "UPDATE sync_feed SET version = version WHERE id = 1 RETURNING version",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let first = from_db_version(last)?;
+        let mut last_version = first;
+        let mut wrote = false;
+        let now = now_ms();
+        for mutation in mutations {
+            let mutation_id = mutation.mutation_id.to_string();
+            let record_id = mutation.record_id.to_string();
+            // Read inside the transaction: an earlier mutation of this push (the same id
+            // again, or the same record) is seen as committed.
+            let row = sqlx::query(
+                "SELECT (SELECT outcome FROM sync_outcomes WHERE mutation_id = $1) AS outcome, \
+                        (SELECT body FROM sync_records WHERE record_id = $2) AS body",
             )
             .bind(&mutation_id)
-            .bind(encode("outcome", &decision.outcome)?)
-            .bind(&mutation.user.0)
-            .bind(now_ms())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if inserted == 0 {
-                // Another writer remembered this mutation id first (the feed lock makes this
-                // unreachable in practice): its answer stands, ours is dropped.
-                tx.rollback().await?;
-                let stored = self.stored_outcome(&mutation_id).await?;
-                return Ok(stored.map_or(decision.outcome, Outcome::replayed));
-            }
-        }
-        match decision.write {
-            Some(mut stored) => {
-                stored.record.set_version(next_version);
-                write_record(&mut tx, &stored, next).await?;
-            }
-            None => {
-                // Only the outcome is new: give the version back so the counter stays the
-                // version of the last record written.
-                sqlx::query("UPDATE sync_feed SET version = version - 1 WHERE id = 1")
-                    .execute(&mut *tx)
+            .bind(&record_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let prior: Option<String> = row.try_get("outcome")?;
+            let body: Option<String> = row.try_get("body")?;
+            let next_version = last_version + 1;
+            let loaded = Loaded {
+                prior: prior.as_deref().map(|t| decode("outcome", t)).transpose()?,
+                record: body.as_deref().map(|t| decode("record", t)).transpose()?,
+                next_version,
+            };
+            let decision = decide(mutation, loaded);
+            if decision.remember {
+                let inserted = sqlx::query(
+                    "INSERT INTO sync_outcomes (mutation_id, outcome, user_id, created_at_ms) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (mutation_id) DO NOTHING",
+                )
+                .bind(&mutation_id)
+                .bind(encode("outcome", &decision.outcome)?)
+                .bind(&mutation.user.0)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                wrote = true;
+                if inserted == 0 {
+                    // Remembered already although it was not there when read: unreachable
+                    // under the feed lock. The stored answer stands, ours is dropped.
+                    let text: String = sqlx::query_scalar(
+                        "SELECT outcome FROM sync_outcomes WHERE mutation_id = $1",
+                    )
+                    .bind(&mutation_id)
+                    .fetch_one(&mut *tx)
                     .await?;
+                    outcomes.push(decode::<Outcome>("outcome", &text)?.replayed());
+                    continue;
+                }
             }
+            if let Some(mut stored) = decision.write {
+                stored.record.set_version(next_version);
+                write_record(&mut tx, &stored, to_db_version(next_version)?).await?;
+                last_version = next_version;
+                wrote = true;
+            }
+            outcomes.push(decision.outcome);
+        }
+        if !wrote {
+            // Only replays: nothing to commit (and no fsync to wait for).
+            tx.rollback().await?;
+            return Ok(outcomes);
+        }
+        if last_version != first {
+            sqlx::query("UPDATE sync_feed SET version = $1 WHERE id = 1")
+                .bind(to_db_version(last_version)?)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
-        Ok(decision.outcome)
+        Ok(outcomes)
     }
 
     async fn feed(&self, after: u64, limit: u32) -> Result<FeedPage, Self::Error> {
