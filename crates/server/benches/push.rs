@@ -10,7 +10,9 @@
 //! early after two minutes. `HUIFANG_BENCH_LEADS=plain` pushes leads without a mobile: the
 //! server's duplicate check after a push (sync/leads.rs) then skips its scan of the store's
 //! leads for each new lead's mobile, which otherwise dominates (it grows with the store), so
-//! the figure is the sync engine's and the store's.
+//! the figure is the sync engine's and the store's. `HUIFANG_BENCH_VIA=engine` calls the
+//! server's sync engine in process instead of `/api/sync/push` (no HTTP, no blob or slot
+//! checks, no follow-ups): the engine and its store alone.
 
 use huifang_core::sync::{
     ClientId, Hlc, Mutation, MutationId, Op, Outcome, PushRequest, PushResponse, RecordId,
@@ -41,6 +43,7 @@ fn main() {
         .and_then(|v| v.parse::<usize>().ok())
         .unwrap_or(20);
     let plain = std::env::var("HUIFANG_BENCH_LEADS").as_deref() == Ok("plain");
+    let via_engine = std::env::var("HUIFANG_BENCH_VIA").as_deref() == Ok("engine");
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -50,11 +53,11 @@ fn main() {
         let mut figures = Vec::new();
         let dir = tempfile::TempDir::new().expect("temp dir");
         let sqlite = format!("sqlite://{}", dir.path().join("bench.db").display());
-        figures.push(bench("sqlite", &sqlite, dir.path(), batches, plain).await);
+        figures.push(bench("sqlite", &sqlite, dir.path(), batches, plain, via_engine).await);
         match std::env::var("HUIFANG_TEST_PG_URL") {
             Ok(admin) if !admin.is_empty() => {
                 let url = fresh_pg_database(&admin).await;
-                figures.push(bench("postgres", &url, dir.path(), batches, plain).await);
+                figures.push(bench("postgres", &url, dir.path(), batches, plain, via_engine).await);
             }
             _ => eprintln!("(PostgreSQL skipped: run under scripts/with-postgres to bench it too)"),
         }
@@ -66,10 +69,12 @@ fn main() {
     } else {
         "with one mobile"
     };
-    println!(
-        "push benchmark: batches of {BATCH} lead creates ({leads}) over HTTP on loopback; \
-         {cores} cores"
-    );
+    let via = if via_engine {
+        "through the engine in process"
+    } else {
+        "over HTTP on loopback"
+    };
+    println!("push benchmark: batches of {BATCH} lead creates ({leads}) {via}; {cores} cores");
     println!(
         "{:<9} {:>7} {:>13} {:>13} {:>13} {:>18}",
         "backend", "batches", "mutations/s", "p50 batch ms", "p99 batch ms", "floor rows/s"
@@ -91,6 +96,7 @@ async fn bench(
     dir: &std::path::Path,
     batches: usize,
     plain: bool,
+    via_engine: bool,
 ) -> Figures {
     let mut config = Config::for_tests(url, dir.join(format!("dist-{backend}")));
     config.demo = true;
@@ -165,17 +171,32 @@ async fn bench(
             mutations,
         };
         let sent = Instant::now();
-        let answer: PushResponse = client
-            .post(format!("{base}/api/sync/push"))
-            .bearer_auth(&token)
-            .json(&request)
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .expect("push succeeds")
-            .json()
-            .await
-            .expect("push JSON");
+        let answer: PushResponse = if via_engine {
+            let me = huifang_core::sync::UserCtx {
+                user: user.clone(),
+                role: huifang_core::Role::SalesAdvisor,
+                store: store.clone(),
+            };
+            let now = huifang_server::db::now_ms();
+            server
+                .state()
+                .sync
+                .push(&me, request, now)
+                .await
+                .expect("push succeeds")
+        } else {
+            client
+                .post(format!("{base}/api/sync/push"))
+                .bearer_auth(&token)
+                .json(&request)
+                .send()
+                .await
+                .and_then(reqwest::Response::error_for_status)
+                .expect("push succeeds")
+                .json()
+                .await
+                .expect("push JSON")
+        };
         latencies.push(sent.elapsed());
         assert!(
             answer
