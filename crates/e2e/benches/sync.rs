@@ -11,6 +11,9 @@
 //!
 //! Sizes can be lowered for a quick look: HUIFANG_BENCH_RECORDS (default 20000).
 
+mod common;
+
+use common::{Budget, figure, percentile, sorted};
 use huifang_core::SCHEMA_VERSION;
 use huifang_core::sync::{
     ClientId, Hlc, Mutation, MutationId, Op, PushRequest, RecordId, RecordKind, Scope,
@@ -24,19 +27,6 @@ const WRITES: u32 = 200;
 const OUTBOX: u32 = 1_000;
 const SEED_BATCH: usize = 1_000;
 const LONG: Duration = Duration::from_secs(600);
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
-
-fn sorted(mut v: Vec<f64>) -> Vec<f64> {
-    v.sort_by(f64::total_cmp);
-    v
-}
 
 /// `count` customers pushed by the supervisor, as a DMS import would create them.
 async fn seed(api: &ApiClient, count: usize) {
@@ -215,6 +205,39 @@ async fn main() {
         push.last_push_ms,
         OUTBOX as f64 / (push.last_push_ms / 1000.0),
         push.last_run_ms
+    );
+    println!();
+    let pull_rps = pull.last_pulled as f64 / (pull.last_run_ms / 1000.0);
+    figure(
+        "initial sync (pull into IndexedDB)",
+        pull_rps,
+        &format!("{pull_rps:.0} records/s"),
+        &format!(
+            "500/tx {:.0} rec/s",
+            records as f64 / (floor_total / 1000.0)
+        ),
+        Budget::Min(10_000.0),
+        "≥ 10,000 rec/s",
+    );
+    figure(
+        &format!("local write (record+outbox) p95, {stored} stored"),
+        percentile(&writes, 95.0),
+        &format!(
+            "p50 {:.2} p95 {:.2} ms",
+            percentile(&writes, 50.0),
+            percentile(&writes, 95.0)
+        ),
+        &format!("1 put/tx p95 {:.2} ms", percentile(&floor_single, 95.0)),
+        Budget::Max(5.0),
+        "≤ 5 ms",
+    );
+    figure(
+        &format!("push of a {OUTBOX}-change outbox (app)"),
+        push.last_push_ms,
+        &format!("{:.0} ms", push.last_push_ms),
+        "—",
+        Budget::Max(1000.0),
+        "≤ 1 s",
     );
     browser.close().await;
 }

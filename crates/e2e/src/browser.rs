@@ -7,6 +7,7 @@ use chromiumoxide::browser::{Browser, BrowserConfig};
 // Deprecated in the protocol in favour of ...ByRule, but it is the call that also flips
 // `navigator.onLine` and fires `offline` in Chromium 156, which is what the app listens to.
 use chromiumoxide::cdp::browser_protocol::dom::SetFileInputFilesParams;
+use chromiumoxide::cdp::browser_protocol::emulation::SetCpuThrottlingRateParams;
 use chromiumoxide::cdp::browser_protocol::input::InsertTextParams;
 #[allow(deprecated)]
 use chromiumoxide::cdp::browser_protocol::network::EmulateNetworkConditionsParams;
@@ -381,6 +382,15 @@ impl Tablet {
             .execute(EmulateNetworkConditionsParams::new(
                 offline, 0.0, -1.0, -1.0,
             ))
+            .await?;
+        Ok(())
+    }
+
+    /// DevTools CPU throttling: the page runs `rate` times slower (1 is no throttle), as on a
+    /// slower tablet (the benchmarks' cold start uses 4).
+    pub async fn throttle_cpu(&self, rate: f64) -> Result<()> {
+        self.page
+            .execute(SetCpuThrottlingRateParams::new(rate))
             .await?;
         Ok(())
     }
