@@ -304,12 +304,15 @@ pub async fn seed_device(
 }
 
 /// Times, `reps` times each, over what the device holds, what the pages run:
-/// - `read_ms`: `engine.records()` (every page's read: all views, decoded);
-/// - `list_ms`: the today page's list (`model::today_list`, no search) over those records;
-/// - `search1_ms` / `search2_ms`: the today page's search for `q1`, then `q2` (one keystroke:
-///   the page filters the records it already holds, no read);
+/// - `read_ms`: `engine.records()` (a copy of every live record);
+/// - `snap_ms`: `engine.snapshot()` (what the pages read: the kept records, read from the
+///   store again only after a change);
+/// - `list_ms`: the today page's list: `TodayIndex::of` over the snapshot, then its list
+///   with no search;
+/// - `search1_ms` / `search2_ms`: one keystroke on the today page: the index's list for `q1`,
+///   then `q2` (the customers page has no search);
 /// - `file_ms`: a customer's file (`CustomerFile::of`, as the customer page builds it) of the
-///   middle customer by id, over the records already read.
+///   middle customer by id, over the snapshot.
 ///
 /// Returns those arrays (ms) and `records`, `items`, `hits1`, `hits2` (counts).
 #[wasm_bindgen(js_name = huifangTimeReads)]
@@ -320,24 +323,37 @@ pub async fn time_reads(reps: u32, q1: String, q2: String) -> Result<JsValue, Js
     let (today, _) = local_now();
     let offset = local_offset();
     let answer = js_sys::Object::new();
-    let times: Vec<js_sys::Array> = (0..5).map(|_| js_sys::Array::new()).collect();
+    let names = [
+        "read_ms",
+        "snap_ms",
+        "list_ms",
+        "search1_ms",
+        "search2_ms",
+        "file_ms",
+    ];
+    let times: Vec<js_sys::Array> = names.iter().map(|_| js_sys::Array::new()).collect();
+    let lap = |i: usize, started: f64| times[i].push(&JsValue::from_f64(precise_ms() - started));
     let (mut records_n, mut items, mut hits1, mut hits2) = (0, 0, 0, 0);
     for _ in 0..reps.max(1) {
         let started = precise_ms();
-        let records = engine.records().await.map_err(js_err)?;
-        times[0].push(&JsValue::from_f64(precise_ms() - started));
-        records_n = records.len();
+        records_n = engine.records().await.map_err(js_err)?.len();
+        lap(0, started);
 
         let started = precise_ms();
-        items = model::today_list(&records, &me, today, offset, "", None).len();
-        times[1].push(&JsValue::from_f64(precise_ms() - started));
+        let records = engine.snapshot().await.map_err(js_err)?;
+        lap(1, started);
 
         let started = precise_ms();
-        hits1 = model::today_list(&records, &me, today, offset, &q1, None).len();
-        times[2].push(&JsValue::from_f64(precise_ms() - started));
+        let index = model::TodayIndex::of(&records, &me, today, offset);
+        items = index.list("", None).len();
+        lap(2, started);
+
         let started = precise_ms();
-        hits2 = model::today_list(&records, &me, today, offset, &q2, None).len();
-        times[3].push(&JsValue::from_f64(precise_ms() - started));
+        hits1 = index.list(&q1, None).len();
+        lap(3, started);
+        let started = precise_ms();
+        hits2 = index.list(&q2, None).len();
+        lap(4, started);
 
         let customers: Vec<_> = records
             .iter()
@@ -353,15 +369,12 @@ pub async fn time_reads(reps: u32, q1: String, q2: String) -> Result<JsValue, Js
             .ok_or_else(|| JsValue::from_str("no customers stored"))?;
         let started = precise_ms();
         let file = model::CustomerFile::of(&records, id, today);
-        times[4].push(&JsValue::from_f64(precise_ms() - started));
+        lap(5, started);
         if file.is_none() {
             return Err(JsValue::from_str("the customer's file is missing"));
         }
     }
-    for (name, array) in ["read_ms", "list_ms", "search1_ms", "search2_ms", "file_ms"]
-        .iter()
-        .zip(&times)
-    {
+    for (name, array) in names.iter().zip(&times) {
         js_sys::Reflect::set(&answer, &(*name).into(), array)?;
     }
     for (name, n) in [

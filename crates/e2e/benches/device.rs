@@ -7,10 +7,10 @@
 //! already-synced records (`huifangSeedDevice`: the store's commit, bases and views, nothing in
 //! the outbox), with one callback task of the agent's per 5 customers (one in 10 open: 400 on
 //! the today list). Over that it times:
-//! - the agent's list: `engine.records()` (the page's read) + `model::today_list`;
-//! - a search keystroke on the today page (`today_list` with "王", then "王伟", over the
-//!   records the page holds; the customers page has no search);
-//! - opening a customer: `engine.records()` + `CustomerFile::of` (the customer page's read);
+//! - the agent's list: `engine.snapshot()` (the page's read) + `model::TodayIndex::of`;
+//! - a search keystroke on the today page (`TodayIndex::list` for "王", then "王伟", over
+//!   the index the page holds; the customers page has no search);
+//! - opening a customer: `engine.snapshot()` + `CustomerFile::of` (the customer page's read);
 //! - a local write (record + outbox, one commit), p50/p95;
 //! - the floors: a raw IndexedDB cursor over every record, a raw bulk put in one transaction,
 //!   a raw single put per transaction;
@@ -50,6 +50,7 @@ struct Seeded {
 #[derive(Deserialize)]
 struct Reads {
     read_ms: Vec<f64>,
+    snap_ms: Vec<f64>,
     list_ms: Vec<f64>,
     search1_ms: Vec<f64>,
     search2_ms: Vec<f64>,
@@ -67,6 +68,8 @@ struct Row {
     /// The first `records()` after the start, then the median of the next.
     cold_read: f64,
     read: f64,
+    /// `engine.snapshot()`, what the pages read (median).
+    snap: f64,
     list: f64,
     search1: f64,
     search2: f64,
@@ -203,6 +206,7 @@ async fn measure(tablet: &Tablet, customers: u32, records: f64, seed_s: f64) -> 
                 .flat_map(|r| r.read_ms.clone())
                 .collect::<Vec<_>>(),
         ),
+        snap: med(|r| &r.snap_ms),
         list: med(|r| &r.list_ms),
         search1: med(|r| &r.search1_ms),
         search2: med(|r| &r.search2_ms),
@@ -269,17 +273,18 @@ async fn cold_starts(tablet: &Tablet) -> Vec<f64> {
 
 fn print_row(r: &Row) {
     println!(
-        "{:>9} {:>9.0} {:>8.1} {:>9.1} {:>9.1} {:>9.1} {:>9.2} {:>9.2} {:>9.1} {:>9.1} {:>9.2} {:>9.1} {:>11.0}",
+        "{:>9} {:>9.0} {:>8.1} {:>9.1} {:>9.1} {:>9.2} {:>9.1} {:>9.2} {:>9.2} {:>9.1} {:>9.1} {:>9.2} {:>9.1} {:>11.0}",
         r.customers,
         r.records,
         r.seed_s,
         r.cold_read,
         r.read,
+        r.snap,
         r.list,
         r.search1,
         r.search2,
         r.file,
-        r.read + r.file,
+        r.snap + r.file,
         r.write_p95,
         r.scan,
         r.bulk_rps
@@ -289,23 +294,23 @@ fn print_row(r: &Row) {
 fn report(r: &Row, suffix: &str) {
     let records = format!("{:.0} records", r.records);
     figure(
-        &format!("first records() after a start{suffix}"),
-        r.cold_read,
-        &format!("{:.0} ms", r.cold_read),
+        &format!("engine.records() (a copy of every record){suffix}"),
+        r.read,
+        &format!("{:.0} ms (first {:.0})", r.read, r.cold_read),
         &format!("cursor scan {:.1} ms", r.scan),
         Budget::None,
         "—",
     );
     figure(
-        &format!("agent's list: records() + today_list{suffix}"),
-        r.read + r.list,
-        &format!("{:.1} ms ({:.0}+{:.1})", r.read + r.list, r.read, r.list),
+        &format!("agent's list: snapshot() + TodayIndex{suffix}"),
+        r.snap + r.list,
+        &format!("{:.1} ms ({:.1}+{:.1})", r.snap + r.list, r.snap, r.list),
         &format!("cursor scan {:.1} ms", r.scan),
         Budget::Max(16.0),
         "≤ 16 ms",
     );
     figure(
-        &format!("search keystroke '王' / '王伟' (today list){suffix}"),
+        &format!("search keystroke '王' / '王伟' (TodayIndex::list){suffix}"),
         r.search1.max(r.search2),
         &format!("{:.2} / {:.2} ms", r.search1, r.search2),
         "—",
@@ -313,9 +318,9 @@ fn report(r: &Row, suffix: &str) {
         "≤ 16 ms",
     );
     figure(
-        &format!("open a customer: records() + CustomerFile::of{suffix}"),
-        r.read + r.file,
-        &format!("{:.1} ms ({:.0}+{:.1})", r.read + r.file, r.read, r.file),
+        &format!("open a customer: snapshot() + CustomerFile::of{suffix}"),
+        r.snap + r.file,
+        &format!("{:.1} ms ({:.1}+{:.1})", r.snap + r.file, r.snap, r.file),
         &format!("cursor scan {:.1} ms", r.scan),
         Budget::Max(50.0),
         "≤ 50 ms",
@@ -373,12 +378,13 @@ async fn main() {
          one task per 5 customers; medians of {REPS})"
     );
     println!(
-        "{:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11}",
+        "{:>9} {:>9} {:>8} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>11}",
         "customers",
         "records",
         "seed s",
         "1st rd ms",
         "read ms",
+        "snap ms",
         "list ms",
         "srch1 ms",
         "srch2 ms",
@@ -392,8 +398,8 @@ async fn main() {
         print_row(r);
     }
     println!(
-        "(1st rd: the first engine.records() after a start; read: the next ones (median); list: today_list over them; srch: one keystroke's today_list; \
-         file: CustomerFile::of; open: read + file; scan: raw IndexedDB cursor over every record; \
+        "(1st rd: the first engine.records() after a start; read: the next ones (median); snap: engine.snapshot(); list: TodayIndex::of + list; \
+         srch: one keystroke's TodayIndex::list; file: CustomerFile::of; open: snap + file; scan: raw IndexedDB cursor over every record; \
          bulk: raw put of {BULK_FLOOR} in one transaction)"
     );
     println!();
