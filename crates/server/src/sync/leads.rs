@@ -331,19 +331,34 @@ pub(crate) async fn after_push(
 
 /// The advisor who already follows `lead`'s mobile in its store, if another than its own:
 /// the owner of the earliest captured other live lead with the same number.
-fn other_advisor(lead: &Entity, store_leads: &[Entity]) -> Option<UserId> {
+fn other_advisor(lead: &Entity, by_phone: &BTreeMap<String, Vec<Lead>>) -> Option<UserId> {
     let mine = Lead::of(lead)?;
     let key = phone_key(&mine.phone)?;
-    store_leads
+    by_phone
+        .get(&key)?
         .iter()
-        .filter(|e| e.id != lead.id && e.scope.store == lead.scope.store)
-        .filter_map(Lead::of)
-        // A lost or delivered lead is nobody's to follow any more: the customer may return.
-        .filter(Lead::is_open)
+        .filter(|other| other.id != lead.id)
         .filter(|other| other.owner.is_some() && other.owner != mine.owner)
-        .filter(|other| phone_key(&other.phone).as_deref() == Some(key.as_str()))
         .min_by(|a, b| (a.captured_at, a.id).cmp(&(b.captured_at, b.id)))
-        .and_then(|other| other.owner)
+        .and_then(|other| other.owner.clone())
+}
+
+/// The store's open leads that have an advisor, by their number as duplicates are compared:
+/// read once per push, so a push of many leads costs one pass over the store's leads, not one
+/// per new lead.
+fn open_leads_by_phone(store_leads: &[Entity]) -> BTreeMap<String, Vec<Lead>> {
+    let mut out: BTreeMap<String, Vec<Lead>> = BTreeMap::new();
+    // A lost or delivered lead is nobody's to follow any more: the customer may return.
+    for l in store_leads
+        .iter()
+        .filter_map(Lead::of)
+        .filter(|l| l.is_open() && l.owner.is_some())
+    {
+        if let Some(key) = phone_key(&l.phone) {
+            out.entry(key).or_default().push(l);
+        }
+    }
+    out
 }
 
 /// Writes `duplicate_of` on each new lead another advisor's lead shares a mobile with.
@@ -363,9 +378,10 @@ async fn mark_duplicates(
     let mut changes = Changes::new(me, now_ms, DUPLICATE_TAG);
     let mut marked = Vec::new();
     for (store, new_leads) in by_store {
-        let store_leads = store_entities_of(&state.db, store, RecordKind::Lead).await?;
+        let by_phone =
+            open_leads_by_phone(&store_entities_of(&state.db, store, RecordKind::Lead).await?);
         for e in new_leads {
-            let Some(other) = other_advisor(e, &store_leads) else {
+            let Some(other) = other_advisor(e, &by_phone) else {
                 continue;
             };
             changes.push(
