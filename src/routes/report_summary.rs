@@ -7,7 +7,7 @@
 use crate::directory::People;
 use crate::i18n::{I18n, Key, Lang};
 use crate::routes::reports::{
-    KpiTile, no_access_view, period_from_query, query_string, ratio_text,
+    my_store, no_access_view, own_store, period_from_query, query_string, ratio_text,
 };
 use crate::routes::section::SectionPage;
 use crate::sync::Sync;
@@ -63,17 +63,27 @@ pub fn SummaryPage(role: Role) -> impl IntoView {
     let period = period_from_query();
     // "" = the period; else a campaign's name.
     let campaign = RwSignal::new(String::new());
+    let store = my_store();
     let records = sync.resource(|engine| async move { engine.snapshot().await });
     let computed = Memo::new(move |_| {
         let chosen = campaign.get();
         records.with(|read| match read {
             Some(Some(Ok(records))) => {
+                let records = own_store(records, store.as_ref());
+                let records: &[Record] = &records;
+                // A campaign whose tasks are gone (cancelled, deleted) is no scope any more.
+                let names = campaigns(records);
+                let chosen = if names.contains(&chosen) {
+                    chosen
+                } else {
+                    String::new()
+                };
                 let scope = if chosen.is_empty() {
                     Scope::Period(period)
                 } else {
                     Scope::Campaign(chosen)
                 };
-                Some(Ok((summary(records, &scope), campaigns(records))))
+                Some(Ok((summary(records, &scope), names)))
             }
             Some(Some(Err(e))) => Some(Err(e.clone())),
             _ => None,
@@ -215,12 +225,8 @@ pub fn GroupPage(role: Role) -> impl IntoView {
 #[component]
 fn GroupTable(g: GroupReport) -> impl IntoView {
     let i18n = I18n::use_context();
-    let period = g.total.period;
     view! {
         {g.group.clone().map(|n| view! { <h2>{n}</h2> })}
-        <div class="kpis">
-            {Kpi::ALL.iter().map(|k| view! { <KpiTile kpi=*k ratio=g.total.measure(*k).ratio period=period/> }).collect_view()}
-        </div>
         <div class="table-scroll">
             <table class="table" data-testid="group-table">
                 <thead><tr>

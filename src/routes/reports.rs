@@ -26,11 +26,12 @@ use huifang_core::reports::{Area, DayRow, Input, Kpi, Report, report};
 use huifang_core::sales::funnel::Steps;
 use huifang_core::sales::leads::{Lead, Stage as LeadStage};
 use huifang_core::sync::{Record, RecordId, RecordKind};
-use huifang_core::{Role, Section};
+use huifang_core::{Role, Section, StoreId};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// The areas a role's dashboard shows.
@@ -101,7 +102,30 @@ fn zh(i18n: I18n) -> bool {
     i18n.lang() == Lang::ZhCn
 }
 
-/// The report of what the tablet holds, for the period the page's signals say.
+/// The signed-in person's store (captured when a page is built).
+pub fn my_store() -> Option<StoreId> {
+    crate::session::Session::use_context()
+        .user()
+        .map(|u| u.store_id)
+}
+
+/// The records of `store` alone. A group manager's tablet holds every store the server lets
+/// them read; their dashboard is their own store's, as the server's `/api/reports` is (the
+/// group's figures are the server's group view). Others hold one store: nothing is copied.
+pub fn own_store<'a>(records: &'a [Record], store: Option<&StoreId>) -> Cow<'a, [Record]> {
+    match store {
+        Some(store) if records.iter().any(|r| r.scope().store != *store) => Cow::Owned(
+            records
+                .iter()
+                .filter(|r| r.scope().store == *store)
+                .cloned()
+                .collect(),
+        ),
+        _ => Cow::Borrowed(records),
+    }
+}
+
+/// The report of what the tablet holds of the person's store, for `period`.
 fn local_report(records: &[Record], period: Period, people: &People) -> Report {
     let rules = Rules::default();
     let complaint_rules = people.complaint_rules();
@@ -142,12 +166,9 @@ fn PeriodPicker(period: RwSignal<Period>) -> impl IntoView {
                 prop:value=move || { let p = period.get(); if first { p.from } else { p.to }.to_string() }
                 on:change=move |ev| {
                     if let Ok(d) = dates::parse(&event_target_value(&ev)) {
-                        let mut p = period.get_untracked();
-                        if first { p.from = d } else { p.to = d }
-                        if p.from <= p.to && p.to.0 - p.from.0 < 366 {
-                            span.set(Span::Custom);
-                            period.set(p);
-                        }
+                        let p = keep_in_range(period.get_untracked(), d, first);
+                        span.set(Span::Custom);
+                        period.set(p);
                     }
                 }/>
         }
@@ -173,6 +194,19 @@ fn PeriodPicker(period: RwSignal<Period>) -> impl IntoView {
         </div>
         <p class="print-only">{move || { let p = period.get(); format!("{} – {}", p.from, p.to) }}</p>
     }
+}
+
+/// `period` with one end set to `day` (`first`: the start), the other end moved so the period
+/// stays in order and at most 366 days long: the date a person picks is the one kept.
+fn keep_in_range(mut p: Period, day: Day, first: bool) -> Period {
+    if first {
+        p.from = day;
+        p.to = p.to.max(day).min(day.plus(365));
+    } else {
+        p.to = day;
+        p.from = p.from.min(day).max(day.plus(-365));
+    }
+    p
 }
 
 /// The page's period: the URL's, else this month.
@@ -225,11 +259,16 @@ pub fn ReportsPage(role: Role) -> impl IntoView {
     let people = People::use_context();
     let period = RwSignal::new(period_from_query());
     mirror_in_url(period, "/reports");
+    let store = my_store();
     let records = sync.resource(|engine| async move { engine.snapshot().await });
     let figures = Memo::new(move |_| {
         let p = period.get();
         records.with(|read| match read {
-            Some(Some(Ok(records))) => Some(Ok(local_report(records, p, &people))),
+            Some(Some(Ok(records))) => Some(Ok(local_report(
+                &own_store(records, store.as_ref()),
+                p,
+                &people,
+            ))),
             Some(Some(Err(e))) => Some(Err(e.clone())),
             _ => None,
         })
@@ -239,7 +278,7 @@ pub fn ReportsPage(role: Role) -> impl IntoView {
         <section class="card reports print-sheet" data-section="/reports">
             <h1>{i18n.text(Key::RptTitle)}</h1>
             <nav class="row no-print">
-                <A href=move || format!("/reports/summary?{}", query_string(period.get()))>{i18n.text(Key::RptSummary)}</A>
+                {(role != Role::SalesManager).then(|| view! { <A href=move || format!("/reports/summary?{}", query_string(period.get()))>{i18n.text(Key::RptSummary)}</A> })}
                 {shown.contains(&Area::Complaints).then(|| view! { " · " <A href="/complaints/stats">{i18n.text(Key::CmpStats)}</A> })}
                 {(role == Role::GroupManager).then(|| view! { " · " <A href=move || format!("/reports/group?{}", query_string(period.get()))>{i18n.text(Key::RptGroup)}</A> })}
             </nav>
@@ -713,17 +752,19 @@ pub fn DrillPage(role: Role) -> impl IntoView {
         q.get("category").as_deref(),
         q.get("stage").as_deref(),
     ) else {
-        return no_access_view(i18n);
+        return view! { <crate::routes::not_found::NotFound/> }.into_any();
     };
     let period = period_from_query();
+    let store = my_store();
     let records = sync.resource(|engine| async move { engine.snapshot().await });
     let drill_for_rows = drill.clone();
     let rows = Memo::new(move |_| {
         let z = zh(i18n);
         records.with(|read| match read {
             Some(Some(Ok(records))) => {
-                let r = local_report(records, period, &people);
-                Some(Ok(drill_rows(records, &r, &drill_for_rows, z)))
+                let records = own_store(records, store.as_ref());
+                let r = local_report(&records, period, &people);
+                Some(Ok(drill_rows(&records, &r, &drill_for_rows, z)))
             }
             Some(Some(Err(e))) => Some(Err(e.clone())),
             _ => None,
@@ -845,6 +886,40 @@ mod tests {
         assert_eq!(labels.len(), 6, "40 days in weeks");
         assert_eq!(rates[0], Some(0.5));
         assert_eq!(rates[1], None, "no attempts that week: a gap, not zero");
+    }
+
+    #[wasm_bindgen_test]
+    fn a_picked_date_is_kept_and_the_other_end_moves() {
+        let nov = Period {
+            from: day(1),
+            to: day(30),
+        };
+        assert_eq!(
+            keep_in_range(nov, day(10), true),
+            Period {
+                from: day(10),
+                to: day(30)
+            }
+        );
+        let later = Day::from_ymd(2026, 12, 5).expect("a day");
+        assert_eq!(
+            keep_in_range(nov, later, true),
+            Period {
+                from: later,
+                to: later
+            }
+        );
+        let early = Day::from_ymd(2025, 1, 1).expect("a day");
+        let p = keep_in_range(nov, early, true);
+        assert_eq!((p.from, p.to.0 - p.from.0), (early, 365));
+        let p = keep_in_range(nov, early, false);
+        assert_eq!(
+            p,
+            Period {
+                from: early,
+                to: early
+            }
+        );
     }
 
     #[wasm_bindgen_test]

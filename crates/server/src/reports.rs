@@ -131,6 +131,8 @@ pub enum SummaryQueryError {
     CampaignTooLong { chars: usize },
     #[error("give either a campaign or a period (from, to), not both")]
     CampaignAndPeriod,
+    #[error("the campaign name holds a control character (a line break, a tab)")]
+    CampaignControl,
 }
 
 impl From<SummaryQueryError> for Error {
@@ -159,6 +161,9 @@ impl SummaryRequest {
                 let name = name.trim();
                 if name.is_empty() {
                     return Err(SummaryQueryError::EmptyCampaign);
+                }
+                if name.chars().any(char::is_control) {
+                    return Err(SummaryQueryError::CampaignControl);
                 }
                 let chars = name.chars().count();
                 if chars > NAME_MAX_CHARS {
@@ -462,6 +467,7 @@ mod tests {
         let long = "长".repeat(NAME_MAX_CHARS + 1);
         for (pairs, wanted) in [
             (vec![("campaign", "  ")], "campaign name is empty"),
+            (vec![("campaign", "双十一\r\n保养")], "control character"),
             (vec![("campaign", long.as_str())], "at most 60"),
             (
                 vec![("campaign", "春节问候"), ("from", "2026-11-01")],

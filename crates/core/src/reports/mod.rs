@@ -386,13 +386,17 @@ pub fn report(records: &[Record], input: &Input<'_>) -> Report {
 
     // Entities: tasks, customers, appointments, vehicles and visits.
     let mut members: Vec<RecordId> = Vec::new();
+    let mut customers: BTreeSet<RecordId> = BTreeSet::new();
     let mut purchase: BTreeMap<RecordId, Day> = BTreeMap::new();
     let mut visits: BTreeMap<RecordId, Vec<Day>> = BTreeMap::new();
     for e in records.iter().filter_map(live) {
         let s = |f: &str| entity_str(e, f);
         match e.kind {
-            RecordKind::Customer if s("member_level").is_some_and(|l| !l.trim().is_empty()) => {
-                members.push(e.id);
+            RecordKind::Customer => {
+                customers.insert(e.id);
+                if s("member_level").is_some_and(|l| !l.trim().is_empty()) {
+                    members.push(e.id);
+                }
             }
             RecordKind::CallbackTask => {
                 let status = s(call::STATUS);
@@ -455,7 +459,8 @@ pub fn report(records: &[Record], input: &Input<'_>) -> Report {
     for m in members {
         kpi(&mut kpis, Kpi::MemberCoverage).count(m, covered.contains(&m));
     }
-    for (customer, delivered) in &purchase {
+    // Only customers on record: a car whose customer was deleted has no one to drill down to.
+    for (customer, delivered) in purchase.iter().filter(|(c, _)| customers.contains(c)) {
         let mut after: Vec<Day> = visits
             .get(customer)
             .map(|v| v.iter().copied().filter(|d| d > delivered).collect())

@@ -29,6 +29,10 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The field naming a campaign's tasks.
 pub const CAMPAIGN: &str = "campaign";
 
+/// The longest suggestion text the report keeps, in characters (a spreadsheet cell holds
+/// 32,767; a suggestion is a sentence).
+pub const SUGGESTION_MAX_CHARS: usize = 200;
+
 /// How many suggestions the report lists.
 pub const TOP_SUGGESTIONS: usize = 10;
 
@@ -76,7 +80,8 @@ pub fn suggestion_key(text: &str) -> Option<String> {
         .trim_end_matches(['。', '.', '！', '!', '，', ',', '；', ';', ' '])
         .trim();
     let none = ["", "无", "没有", "暂无", "none", "no", "n/a", "-"];
-    (!none.contains(&t.to_lowercase().as_str())).then(|| t.to_owned())
+    (!none.contains(&t.to_lowercase().as_str()))
+        .then(|| t.chars().take(SUGGESTION_MAX_CHARS).collect())
 }
 
 /// The summary of `records` for `scope`.

@@ -157,6 +157,10 @@ fn store() -> Vec<Record> {
         appointment(40, 25, "arrived"),
         appointment(41, 26, "no_show"),
         appointment(42, 27, "booked"),
+        entity(60, RecordKind::Customer, None, &[("name", json!("周建华"))]),
+        entity(61, RecordKind::Customer, None, &[("name", json!("林小梅"))]),
+        // A car whose customer record is gone counts nowhere (its drill-down would miss it).
+        vehicle(62, 63, day(12).plus(-90)),
         // Delivered 90 days before Nov 10 (first service due then) and came back.
         vehicle(50, 60, day(10).plus(-90)),
         visit(51, 60, day(9)),
@@ -342,6 +346,11 @@ fn suggestions_are_counted_by_their_text() {
     assert_eq!(suggestion_key("没有"), None);
     assert_eq!(suggestion_key("None."), None);
     assert_eq!(suggestion_key(""), None);
+    let long = "很".repeat(40_000);
+    assert_eq!(
+        suggestion_key(&long).map(|k| k.chars().count()),
+        Some(super::summary::SUGGESTION_MAX_CHARS)
+    );
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -437,6 +446,12 @@ mod props {
                 }
                 for (i, (bought, later)) in cars.into_iter().enumerate() {
                     let c = 4_000 + i as u128 * 10;
+                    out.push(entity(
+                        c,
+                        RecordKind::Customer,
+                        None,
+                        &[("name", json!("客户"))],
+                    ));
                     let delivered = day(1).plus(bought);
                     out.push(vehicle(c + 1, c, delivered));
                     for (j, after) in later.into_iter().enumerate() {

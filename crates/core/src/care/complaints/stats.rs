@@ -198,7 +198,7 @@ impl Stats {
 /// A CSV cell, quoted when it must be; a cell a spreadsheet would run as a formula is
 /// prefixed with `'`.
 pub(crate) fn csv_cell(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@']) {
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {
         text.to_owned()
