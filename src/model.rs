@@ -3,9 +3,11 @@
 //! into full customer records, callbacks and forms.)
 
 use huifang_core::UserId;
-use huifang_core::sync::{FieldWrite, Hlc, Op, Record, RecordId, RecordKind, Scope, UserCtx};
+use huifang_core::sync::{
+    Entity, FieldWrite, Hlc, Op, Record, RecordId, RecordKind, Scope, UserCtx,
+};
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Customer fields.
 pub mod field {
@@ -273,39 +275,56 @@ impl TodayIndex {
         offset_minutes: i32,
     ) -> TodayIndex {
         use huifang_core::care::dates;
-        let mut customers: BTreeMap<RecordId, (&str, &str)> = BTreeMap::new();
-        let mut plates: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        let mut attempted: BTreeMap<&str, i64> = BTreeMap::new();
-        let mut tasks = Vec::new();
+        // First the agent's open tasks (a few hundred), then only what they name: their
+        // customers' names, plates and last attempts. Nothing is kept for the thousands of
+        // other customers and their events.
+        let tasks: Vec<&Entity> = records
+            .iter()
+            .filter_map(Record::as_entity)
+            .filter(|e| {
+                e.kind == RecordKind::CallbackTask
+                    && e.tombstone.is_none()
+                    && e.scope.owner.as_ref() == Some(me)
+                    && e.value("status")
+                        .and_then(Value::as_str)
+                        .is_some_and(huifang_core::care::distribute::is_unfinished)
+            })
+            .collect();
+        let wanted: HashSet<&str> = tasks
+            .iter()
+            .filter_map(|e| e.value(field::CUSTOMER).and_then(Value::as_str))
+            .collect();
+        let wanted_ids: HashSet<RecordId> = wanted
+            .iter()
+            .filter_map(|c| c.parse().ok().map(RecordId))
+            .collect();
+        let mut customers: HashMap<RecordId, (&str, &str)> = HashMap::new();
+        let mut plates: HashMap<&str, Vec<String>> = HashMap::new();
+        let mut attempted: HashMap<&str, i64> = HashMap::new();
         for r in records {
             match r {
                 Record::Entity(e) => {
                     let s = |f: &str| e.value(f).and_then(Value::as_str).unwrap_or("");
                     match e.kind {
-                        RecordKind::Customer => {
+                        RecordKind::Customer if wanted_ids.contains(&e.id) => {
                             customers.insert(e.id, (s(field::NAME), s(field::PHONE)));
                         }
                         RecordKind::Vehicle if !s("plate").is_empty() => {
-                            plates
-                                .entry(s(field::CUSTOMER))
-                                .or_default()
-                                .push(s("plate").to_owned());
-                        }
-                        RecordKind::CallbackTask
-                            if e.tombstone.is_none()
-                                && e.scope.owner.as_ref() == Some(me)
-                                && e.value("status")
-                                    .and_then(Value::as_str)
-                                    .is_some_and(huifang_core::care::distribute::is_unfinished) =>
-                        {
-                            tasks.push(e);
+                            if let Some(c) = wanted.get(s(field::CUSTOMER)) {
+                                plates.entry(c).or_default().push(s("plate").to_owned());
+                            }
                         }
                         _ => {}
                     }
                 }
                 // The last attempt on each customer (ms).
                 Record::Event(e) if e.kind == RecordKind::CallAttempt => {
-                    if let Some(c) = e.fields.get(field::CUSTOMER).and_then(Value::as_str) {
+                    if let Some(c) = e
+                        .fields
+                        .get(field::CUSTOMER)
+                        .and_then(Value::as_str)
+                        .and_then(|c| wanted.get(c))
+                    {
                         let last = attempted.entry(c).or_insert(e.stamp.wall_ms);
                         *last = (*last).max(e.stamp.wall_ms);
                     }

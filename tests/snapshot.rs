@@ -185,6 +185,166 @@ async fn a_pull_page_shows_its_records() {
     close(&user, vec![tab]).await;
 }
 
+#[wasm_bindgen_test]
+async fn this_tabs_writes_are_patched_in_without_reading_every_record() {
+    let user = profile("patch");
+    let tab = open_tab(&user).await;
+    let first = new_customer(&tab.engine, "陈先生").await;
+    let held = tab.engine.snapshot().await.expect("reads");
+    let reads = tab.engine.full_reads();
+    assert!(reads >= 1);
+
+    let second = new_customer(&tab.engine, "李女士").await;
+    let mut want = vec![first, second];
+    want.sort();
+    assert_eq!(ids(&tab.engine.snapshot().await.expect("reads")), want);
+    tab.engine
+        .write(
+            RecordKind::Customer,
+            second,
+            Op::SetFields {
+                writes: vec![huifang_core::sync::FieldWrite {
+                    field: model::field::NAME.to_owned(),
+                    value: json!("李娜"),
+                    base: None,
+                }],
+            },
+        )
+        .await
+        .expect("saved");
+    let edited = tab.engine.snapshot().await.expect("reads");
+    let name = edited
+        .iter()
+        .find(|r| r.id() == second)
+        .and_then(|r| r.as_entity())
+        .and_then(|e| e.value(model::field::NAME))
+        .cloned();
+    assert_eq!(name, Some(json!("李娜")), "the edit is patched in");
+    tab.engine
+        .write(RecordKind::Customer, first, Op::Delete)
+        .await
+        .expect("deleted");
+    assert_eq!(
+        ids(&tab.engine.snapshot().await.expect("reads")),
+        vec![second],
+        "the delete is patched out"
+    );
+    assert_eq!(
+        tab.engine.full_reads(),
+        reads,
+        "this tab's own writes re-read only their records"
+    );
+    assert_eq!(
+        ids(&held),
+        vec![first],
+        "the snapshot a page still holds is never changed under it"
+    );
+    assert_eq!(
+        tab.engine.records().await.expect("reads"),
+        *tab.engine.snapshot().await.expect("reads"),
+    );
+
+    // Another tab's write is news without names: everything is read again.
+    let there = open_tab(&user).await;
+    let third = new_customer(&there.engine, "王先生").await;
+    let mut want = vec![second, third];
+    want.sort();
+    shows(&tab, &want, "the other tab's write").await;
+    assert!(
+        tab.engine.full_reads() > reads,
+        "news from another tab reads everything"
+    );
+    close(&user, vec![tab, there]).await;
+}
+
+/// A customer pulled at `version`, with an open conflict on its name when `conflict`.
+fn pulled_customer(
+    user: &UserProfile,
+    id: RecordId,
+    version: u64,
+    conflict: bool,
+    deleted: bool,
+) -> Record {
+    use huifang_core::sync::{Conflict, Entity, FieldState, Tombstone};
+    let stamp = |n: i64| Hlc {
+        wall_ms: 1_750_000_000_000 + n,
+        counter: 0,
+        node: ClientId::new_v7(1_750_000_000_000, [7; 10]),
+    };
+    let state = |name: &str, n: i64| FieldState {
+        value: json!(name),
+        stamp: stamp(n),
+        by: user.id.clone(),
+    };
+    let conflicts = if conflict {
+        BTreeMap::from([(
+            model::field::NAME.to_owned(),
+            Conflict {
+                record: id,
+                field: model::field::NAME.to_owned(),
+                candidates: vec![state("陈先生", 1), state("陈志强", 2)],
+                winner: stamp(2),
+            },
+        )])
+    } else {
+        BTreeMap::new()
+    };
+    Record::Entity(Entity {
+        id,
+        kind: RecordKind::Customer,
+        scope: Scope {
+            store: user.store_id.clone(),
+            owner: None,
+        },
+        fields: BTreeMap::from([(model::field::NAME.to_owned(), state("陈志强", 2))]),
+        tombstone: deleted.then(|| Tombstone {
+            at: stamp(3),
+            by: user.id.clone(),
+        }),
+        conflicts,
+        version,
+    })
+}
+
+#[wasm_bindgen_test]
+async fn conflicts_are_counted_from_the_snapshot_deleted_records_too() {
+    let user = profile("conflicts");
+    let tab = open_tab(&user).await;
+    assert!(tab.engine.conflicts().await.expect("reads").is_empty());
+    let id = RecordId::new_v7(1_750_000_000_001, [3; 10]);
+    let page = |cursor: u64, record: Record| PullResponse {
+        cursor,
+        changes: vec![Change::Record { record }],
+        next_cursor: cursor + 1,
+        has_more: false,
+        server_time_ms: 1_750_000_000_000,
+    };
+    let pull = async |cursor: u64, record: Record| {
+        let applied = tab
+            .engine
+            .apply_pull(page(cursor, record))
+            .await
+            .expect("applied");
+        assert_eq!(applied.changed, vec![id]);
+    };
+    pull(0, pulled_customer(&user, id, 1, true, false)).await;
+    let conflicts = tab.engine.conflicts().await.expect("reads");
+    assert_eq!(conflicts.len(), 1, "the pulled conflict is counted");
+    assert_eq!(conflicts[0].record, id);
+
+    // Deleted with the conflict open: it is still there to be seen, the record is not.
+    pull(1, pulled_customer(&user, id, 2, true, true)).await;
+    assert_eq!(tab.engine.conflicts().await.expect("reads").len(), 1);
+    assert!(tab.engine.snapshot().await.expect("reads").is_empty());
+
+    pull(2, pulled_customer(&user, id, 3, false, true)).await;
+    assert!(
+        tab.engine.conflicts().await.expect("reads").is_empty(),
+        "a resolved conflict leaves the count"
+    );
+    close(&user, vec![tab]).await;
+}
+
 /// Waits (at most 5 s) until the tab's snapshot holds exactly `want`.
 async fn shows(tab: &Tab, want: &[RecordId], what: &str) {
     let mut waited = 0;

@@ -15,7 +15,11 @@
 //!   that changed something; an abandoned change, whether it committed or not) and on every
 //!   other tab's news, the moment it arrives. A snapshot is labelled with the generation read
 //!   BEFORE the store was read, so a change committed during the read leaves it old, and
-//!   the next `snapshot()` reads again.
+//!   the next `snapshot()` reads again. A change of THIS tab that finished and names its
+//!   records (a write, a push answer, a pull page) does not throw the snapshot away: when the
+//!   snapshot was up to date just before it, the change's record ids are noted on it and the
+//!   next `snapshot()` re-reads only those (a few `get`s instead of every record), patching
+//!   the kept records in place when no page still holds them.
 //! - **Status**: each tab reads its counts (pending, oldest, needs attention, conflicts) from
 //!   the store; the syncing tab broadcasts the last sync and the last error to the others.
 
@@ -40,6 +44,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
@@ -208,8 +213,40 @@ fn fresh_client_id() -> ClientId {
 /// The records as of a generation.
 struct Snapshot {
     generation: u64,
+    /// The live records, in record id order.
     records: Rc<Vec<Record>>,
+    /// The open conflicts of every record, deleted ones too (a deletion keeps them).
+    conflicts: BTreeMap<RecordId, Vec<Conflict>>,
+    /// Records this tab changed since `records` was read: re-read them before use.
+    patch: BTreeSet<RecordId>,
 }
+
+impl Snapshot {
+    /// Puts a record as the store has it now (`None`: gone) in its place.
+    fn apply(&mut self, id: RecordId, now: Option<Record>) {
+        self.conflicts.remove(&id);
+        if let Some(e) = now.as_ref().and_then(Record::as_entity)
+            && !e.conflicts.is_empty()
+        {
+            self.conflicts
+                .insert(id, e.conflicts.values().cloned().collect());
+        }
+        let live = now.filter(|r| !r.is_deleted());
+        // In place when no page holds the records any more; else a copy, once.
+        let records = Rc::make_mut(&mut self.records);
+        match (records.binary_search_by_key(&id, Record::id), live) {
+            (Ok(at), Some(record)) => records[at] = record,
+            (Ok(at), None) => {
+                records.remove(at);
+            }
+            (Err(at), Some(record)) => records.insert(at, record),
+            (Err(_), None) => {}
+        }
+    }
+}
+
+/// Beyond this many changed records, one read of every record is quicker than a `get` each.
+const PATCH_LIMIT: usize = 500;
 
 /// Moves the snapshot generation on when dropped: after a change finished, failed, or was
 /// abandoned half-way (the watchdog drops a run; its commit may have landed).
@@ -224,6 +261,61 @@ impl Drop for Moved<'_> {
 impl Inner {
     fn records_changed(&self) {
         self.generation.set(self.generation.get().wrapping_add(1));
+    }
+
+    /// This tab's change to `ids` has committed, and nothing else moved the generation while
+    /// it ran (`before` is the generation it started at): a snapshot that was up to date at
+    /// `before` stays usable with `ids` noted for re-reading; any other is old.
+    fn records_patched(&self, before: u64, ids: impl IntoIterator<Item = RecordId>) {
+        let mut ids = ids.into_iter().peekable();
+        if ids.peek().is_none() {
+            return; // nothing the snapshot holds changed (a pull page of nothing new)
+        }
+        let now = self.generation.get();
+        self.records_changed();
+        if now != before {
+            return;
+        }
+        let mut kept = self.snapshot.borrow_mut();
+        if let Some(s) = kept.as_mut().filter(|s| s.generation == before) {
+            s.patch.extend(ids);
+            if s.patch.len() > PATCH_LIMIT {
+                *kept = None;
+            } else {
+                s.generation = self.generation.get();
+            }
+        }
+    }
+}
+
+/// Moves the snapshot generation on when dropped, unless [`Patched::done`] said which records
+/// the change touched (see [`Inner::records_patched`]).
+struct Patched<'a> {
+    inner: &'a Inner,
+    before: u64,
+    armed: bool,
+}
+
+impl<'a> Patched<'a> {
+    fn new(inner: &'a Inner) -> Self {
+        Patched {
+            inner,
+            before: inner.generation.get(),
+            armed: true,
+        }
+    }
+
+    fn done(mut self, ids: impl IntoIterator<Item = RecordId>) {
+        self.armed = false;
+        self.inner.records_patched(self.before, ids);
+    }
+}
+
+impl Drop for Patched<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.inner.records_changed();
+        }
     }
 }
 
@@ -248,6 +340,8 @@ struct Inner {
     snapshot: RefCell<Option<Snapshot>>,
     /// One read of the store at a time: pages asking together share it.
     snapshot_read: futures::lock::Mutex<()>,
+    /// How many times the snapshot read every record (see [`SyncEngine::full_reads`]).
+    full_reads: Cell<u64>,
     // Held so the handlers live as long as the engine.
     _listeners: RefCell<Vec<OnMessage>>,
     _online: RefCell<Option<OnEvent>>,
@@ -310,6 +404,7 @@ impl SyncEngine {
                 generation: Cell::new(0),
                 snapshot: RefCell::new(None),
                 snapshot_read: futures::lock::Mutex::new(()),
+                full_reads: Cell::new(0),
                 _listeners: RefCell::new(Vec::new()),
                 _online: RefCell::new(None),
             }),
@@ -498,6 +593,25 @@ impl SyncEngine {
         self.locked(f).await
     }
 
+    /// [`Self::locked`] for a change that names the records it touched (`touched`, from its
+    /// result): a snapshot that was up to date stays kept, with those records to re-read.
+    /// Failed or abandoned, the change leaves the snapshot old, like [`Self::changing`].
+    async fn patching<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut Rep) -> Result<T, ReplicaError<IdbError>>,
+        touched: impl FnOnce(&T) -> Vec<RecordId>,
+    ) -> Result<T, EngineError> {
+        let _lock = browser::lock(&self.inner.db_lock).await?;
+        let mut replica = self.inner.replica.lock().await;
+        // Taken under both locks: every change of this tab, and every other tab's write,
+        // happens either before this or after the commit below.
+        let guard = Patched::new(&self.inner);
+        replica.reload().await?;
+        let out = f(&mut replica).await?;
+        guard.done(touched(&out));
+        Ok(out)
+    }
+
     /// Reads from the replica (no lock: reads see committed transactions only).
     async fn read<T>(
         &self,
@@ -524,7 +638,10 @@ impl SyncEngine {
             .and_then(Record::as_entity)
             .is_some_and(|e| !e.conflicts.is_empty());
         let mutation = self
-            .changing(async |r| r.write(kind, record, op, now_ms()).await)
+            .patching(
+                async |r| r.write(kind, record, op, now_ms()).await,
+                |m| vec![m.record_id],
+            )
             .await?;
         self.after_write(&mutation, had_conflicts).await;
         Ok(mutation)
@@ -538,10 +655,13 @@ impl SyncEngine {
     ) -> Result<RecordId, EngineError> {
         let op = op(&self.inner.user);
         let mutation = self
-            .changing(async |r| {
-                let id = r.new_record_id(now_ms());
-                r.write(kind, id, op, now_ms()).await
-            })
+            .patching(
+                async |r| {
+                    let id = r.new_record_id(now_ms());
+                    r.write(kind, id, op, now_ms()).await
+                },
+                |m| vec![m.record_id],
+            )
             .await?;
         self.after_write(&mutation, false).await;
         Ok(mutation.record_id)
@@ -562,7 +682,10 @@ impl SyncEngine {
             }
         }
         let mutations = self
-            .changing(async |r| r.write_all(writes, now_ms()).await)
+            .patching(
+                async |r| r.write_all(writes, now_ms()).await,
+                |ms| ms.iter().map(|m| m.record_id).collect(),
+            )
             .await?;
         for (i, m) in mutations.iter().enumerate() {
             self.after_write(m, had_conflicts && i + 1 == mutations.len())
@@ -622,57 +745,127 @@ impl SyncEngine {
     /// Every record the user sees, tombstones left out, in record id order: read from the
     /// store once, then shared until the records may have changed (a change in this tab or
     /// news from another). Pages call it on every `changes` bump; it reads the store only
-    /// when something changed since the last read. Never holds the user's database lock.
+    /// when something changed since the last read — and after this tab's own writes, push
+    /// answers and pull pages, only the records they touched. Never holds the user's
+    /// database lock.
     pub async fn snapshot(&self) -> Result<Rc<Vec<Record>>, EngineError> {
-        if let Some(records) = self.fresh_snapshot() {
-            return Ok(records);
+        self.with_snapshot(|s| s.records.clone()).await
+    }
+
+    /// How many times this tab's snapshot has read every record from the store (the costly
+    /// read: the first one, and after another tab's news or a failed change), for the
+    /// benchmarks and tests.
+    pub fn full_reads(&self) -> u64 {
+        self.inner.full_reads.get()
+    }
+
+    /// Whether the kept snapshot is the store as it is now.
+    fn is_fresh(&self, s: &Snapshot) -> bool {
+        s.generation == self.inner.generation.get()
+            && s.patch.is_empty()
+            && !self.inner.stopped.get()
+    }
+
+    /// Runs `f` on the snapshot brought up to date (see [`Self::snapshot`]).
+    async fn with_snapshot<T>(&self, f: impl FnOnce(&Snapshot) -> T) -> Result<T, EngineError> {
+        if let Some(s) = self
+            .inner
+            .snapshot
+            .borrow()
+            .as_ref()
+            .filter(|s| self.is_fresh(s))
+        {
+            return Ok(f(s));
         }
         let _one_read = self.inner.snapshot_read.lock().await;
-        // Another caller may have read it while this one waited.
-        if let Some(records) = self.fresh_snapshot() {
-            return Ok(records);
+        // Another caller may have brought it up to date while this one waited.
+        if let Some(s) = self
+            .inner
+            .snapshot
+            .borrow()
+            .as_ref()
+            .filter(|s| self.is_fresh(s))
+        {
+            return Ok(f(s));
         }
         // Taken BEFORE the read: a change committed while the store is read moves the
         // counter past it, so this snapshot is old at once and read again next time.
         let generation = self.inner.generation.get();
-        let mut all = self.read(async |r| r.records().await).await?;
-        all.retain(|r| !r.is_deleted());
-        let records = Rc::new(all);
-        if !self.inner.stopped.get() {
-            *self.inner.snapshot.borrow_mut() = Some(Snapshot {
-                generation,
-                records: records.clone(),
-            });
+        let patch = self
+            .inner
+            .snapshot
+            .borrow_mut()
+            .as_mut()
+            .filter(|s| s.generation == generation && !self.inner.stopped.get())
+            .map(|s| std::mem::take(&mut s.patch));
+        if let Some(ids) = patch {
+            // Only this tab's changes since the last read: re-read those records. A write
+            // of this tab during the reads notes its records on the kept snapshot again.
+            let read = self
+                .read(async |r| {
+                    let mut out = Vec::with_capacity(ids.len());
+                    for id in &ids {
+                        out.push((*id, r.record(*id).await?));
+                    }
+                    Ok(out)
+                })
+                .await;
+            let mut kept = self.inner.snapshot.borrow_mut();
+            match (read, kept.as_mut()) {
+                (Ok(read), Some(s)) => {
+                    for (id, now) in read {
+                        s.apply(id, now);
+                    }
+                    return Ok(f(s));
+                }
+                (Err(e), _) => {
+                    *kept = None;
+                    return Err(e);
+                }
+                // Stopped meanwhile: read everything, as a stopped engine does.
+                (Ok(_), None) => {}
+            }
         }
-        Ok(records)
+        self.inner.full_reads.set(self.inner.full_reads.get() + 1);
+        let all = self.read(async |r| r.records().await).await?;
+        let conflicts = all
+            .iter()
+            .filter_map(Record::as_entity)
+            .filter(|e| !e.conflicts.is_empty())
+            .map(|e| (e.id, e.conflicts.values().cloned().collect()))
+            .collect();
+        let snapshot = Snapshot {
+            generation,
+            records: Rc::new(all.into_iter().filter(|r| !r.is_deleted()).collect()),
+            conflicts,
+            patch: BTreeSet::new(),
+        };
+        let out = f(&snapshot);
+        if !self.inner.stopped.get() {
+            *self.inner.snapshot.borrow_mut() = Some(snapshot);
+        }
+        Ok(out)
     }
 
-    /// The kept snapshot, when nothing changed since it was read.
-    fn fresh_snapshot(&self) -> Option<Rc<Vec<Record>>> {
-        let kept = self.inner.snapshot.borrow();
-        kept.as_ref()
-            .filter(|s| s.generation == self.inner.generation.get() && !self.inner.stopped.get())
-            .map(|s| s.records.clone())
-    }
-
-    /// Takes in one pull page (the loop's pull, one page at a time): the snapshot moves on
-    /// when the page changed a record (or when taking it in failed or was abandoned).
+    /// Takes in one pull page (the loop's pull, one page at a time): the records the page
+    /// changed are re-read into the snapshot (all of it when taking it in failed or was
+    /// abandoned).
     pub async fn apply_pull(
         &self,
         response: PullResponse,
     ) -> Result<huifang_core::sync::PullApplied, EngineError> {
-        let moved = Moved(&self.inner);
-        let applied = self
-            .locked(async |r| r.apply_pull(response, now_ms()).await)
-            .await?;
-        if applied.changed.is_empty() {
-            std::mem::forget(moved);
-        }
-        Ok(applied)
+        self.patching(
+            async |r| r.apply_pull(response, now_ms()).await,
+            |applied| applied.changed.clone(),
+        )
+        .await
     }
 
+    /// The open conflicts, in record order: from the snapshot (deleted records' too), so the
+    /// count the top bar shows costs no read of its own.
     pub async fn conflicts(&self) -> Result<Vec<Conflict>, EngineError> {
-        self.read(async |r| r.conflicts().await).await
+        self.with_snapshot(|s| s.conflicts.values().flatten().cloned().collect())
+            .await
     }
 
     pub async fn pending(&self) -> Result<Vec<PendingMutation>, EngineError> {
@@ -923,8 +1116,12 @@ impl SyncEngine {
             // The server refuses a change whose files it does not have: they go first.
             self.upload_blobs(&request.mutations).await?;
             let response: PushResponse = transport::post_json("/api/sync/push", &request).await?;
-            self.changing(async |r| r.on_push_response(response, now_ms()).await)
-                .await?;
+            let pushed: Vec<RecordId> = request.mutations.iter().map(|m| m.record_id).collect();
+            self.patching(
+                async |r| r.on_push_response(response, now_ms()).await,
+                |()| pushed,
+            )
+            .await?;
             changed = true;
             // The top bar counts down as batches are confirmed.
             self.refresh(false).await;
