@@ -13,6 +13,7 @@ pub mod scripts_model;
 pub mod session;
 pub mod storage;
 pub mod sync;
+pub mod timing;
 pub mod unsaved;
 
 use components::shell::Shell;

@@ -216,7 +216,7 @@ mod tests {
 
 /// One line of the agent's list for today: an open callback task of theirs, with whom to
 /// call and by when.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TodayItem {
     pub task: RecordId,
     pub customer: RecordId,
@@ -253,13 +253,13 @@ pub fn today_list(
 
 /// The agent's open tasks in list order, each with what a search looks at, made once per
 /// read of the records so that a keystroke is a scan without allocation per task.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TodayIndex {
     items: Vec<(TodayItem, SearchKey)>,
 }
 
 /// A task's name, phone and plates as the search compares them.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 struct SearchKey {
     name: String,
     phone_digits: String,

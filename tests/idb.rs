@@ -156,6 +156,17 @@ async fn snapshot<C: ClientStore>(store: &C, ids: &[RecordId]) -> Snapshot {
             "view() agrees with views()"
         );
     }
+    // Asked together, in any order, missing ones too: each as view() has it.
+    let asked: Vec<RecordId> = ids.iter().rev().copied().collect();
+    let together = store.views_of(&asked).await.expect("views_of reads");
+    assert_eq!(together.len(), asked.len());
+    for (id, got) in asked.iter().zip(together) {
+        assert_eq!(
+            got,
+            store.view(*id).await.expect("view reads"),
+            "views_of() agrees with view(), in the order asked"
+        );
+    }
     Snapshot {
         meta: store.meta().await.expect("meta reads"),
         bases,

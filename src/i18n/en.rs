@@ -832,5 +832,6 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         RptReached => "Reached",
         RptStore => "Store",
         RptTotal => "Group total",
+        TodayKept => "Loading the latest data; showing the list as last seen…",
     })
 }

@@ -189,6 +189,7 @@ keys! {
     LeadLostPendingTitle, LeadLostPendingNone,
     ChartNoData,
     RptTitle, RptPeriod, RptCustom, RptAreaCare, RptAreaService, RptAreaComplaints, RptAreaSales, RptDefinition, RptDetails, RptTrend, RptSeriesContact, RptSeriesSatisfied, RptSatisfactionSplit, RptContactByAgent, RptComplaintsCount, RptTimeToClose, RptHours, RptByCategory, RptByDepartment, RptFunnel, RptFollowUpByAdvisor, RptCaptured, RptFollowed, RptTestDriven, RptOrdered, RptDelivered, RptLost, RptBySource, RptByModel, RptByAdvisor, RptRecords, RptSummary, RptGroup, RptGroupOnline, RptBack, RptHit, RptMiss, RptScope, RptPrint, RptReached, RptStore, RptTotal,
+    TodayKept,
 }
 
 impl Key {

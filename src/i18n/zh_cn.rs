@@ -774,5 +774,6 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         RptReached => "已接通完成",
         RptStore => "门店",
         RptTotal => "集团合计",
+        TodayKept => "正在载入最新数据，先显示上次的列表…",
     })
 }

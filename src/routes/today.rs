@@ -6,6 +6,7 @@ use crate::i18n::format::{date_time, days_left};
 use crate::i18n::{I18n, Key};
 use crate::model::{TodayIndex, TodayItem};
 use crate::routes::section::SectionPage;
+use crate::storage::local;
 use crate::sync::Sync;
 use huifang_core::care::dates::Day;
 use huifang_core::care::quiet::{QuietHours, needs_reason};
@@ -14,6 +15,41 @@ use huifang_core::{Role, Section, UserId};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use std::rc::Rc;
+use std::sync::Arc;
+
+/// The agent's list as this device last worked it out, for the next start to show at once:
+/// reading and decoding every record takes seconds on a tablet with a big store, the list
+/// from last time (of the same day) takes a millisecond. Replaced by the list worked out
+/// from the records as soon as they are read; never used once they have been.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct KeptList {
+    day: Day,
+    index: TodayIndex,
+}
+
+impl KeptList {
+    /// The list kept today by `me`, if any (an unreadable one is left alone, said in the log).
+    fn read(me: &UserId, today: Day) -> Option<TodayIndex> {
+        match local::read::<KeptList>(&local::keys::today(&me.0)) {
+            Ok(kept) => kept.filter(|k| k.day == today).map(|k| k.index),
+            Err(e) => {
+                leptos::logging::warn!("the kept today list is unreadable; not shown: {e}");
+                None
+            }
+        }
+    }
+
+    fn write(me: &UserId, today: Day, index: &TodayIndex) {
+        let kept = KeptList {
+            day: today,
+            index: index.clone(),
+        };
+        // Only a head start: a full localStorage costs the next start its head start.
+        if let Err(e) = local::write(&local::keys::today(&me.0), &kept) {
+            leptos::logging::warn!("could not keep the today list for the next start: {e}");
+        }
+    }
+}
 
 /// The tablet's local day and minute of the day.
 pub(crate) fn local_now() -> (Day, u16) {
@@ -44,28 +80,51 @@ pub fn TodayPage(role: Role, me: UserId) -> impl IntoView {
     };
     // The agent's tasks are worked out once per read of the records (the engine reads the
     // store again only when something changed); a keystroke only scans them.
-    let records = sync.resource(move |engine| {
+    // At a start (the records not read yet in this tab), the list from last time shows
+    // until the records are read.
+    let kept = sync
+        .engine()
+        .is_none_or(|engine| engine.full_reads() == 0)
+        .then(|| KeptList::read(&me, local_now().0))
+        .flatten()
+        .map(Arc::new);
+    let last_kept = StoredValue::new_local(kept.as_deref().cloned());
+    let records = sync.resource({
         let me = me.clone();
-        async move {
-            let records = engine.snapshot().await?;
-            Ok(Rc::new(TodayIndex::of(
-                &records,
-                &me,
-                local_now().0,
-                local_offset(),
-            )))
+        move |engine| {
+            let me = me.clone();
+            async move {
+                let records = engine.snapshot().await?;
+                let today = local_now().0;
+                let index = TodayIndex::of(&records, &me, today, local_offset());
+                crate::timing::mark(crate::timing::TODAY_INDEXED);
+                let index = Rc::new(index);
+                let changed = last_kept
+                    .try_with_value(|k| k.as_ref() != Some(&*index))
+                    .unwrap_or(false);
+                if changed {
+                    KeptList::write(&me, today, &index);
+                    last_kept.try_set_value(Some((*index).clone()));
+                }
+                Ok(index)
+            }
         }
     });
     let filter = RwSignal::new(Filter::default());
     let quiet = needs_reason(&QuietHours::default(), &[], local_now().1);
+    let fresh = Memo::new(move |_| records.with(|read| matches!(read, Some(Some(Ok(_))))));
+    let has_kept = kept.is_some();
     let list = Memo::new(move |_| {
         let f = filter.get();
         records.with(|read| match read {
             Some(Some(Ok(index))) => Some(Ok(index.list(&f.search, f.purpose))),
             Some(Some(Err(e))) => Some(Err(e.clone())),
-            _ => None,
+            _ => kept.as_ref().map(|k| Ok(k.list(&f.search, f.purpose))),
         })
     });
+    if has_kept {
+        crate::timing::mark(crate::timing::TODAY_KEPT);
+    }
     view! {
         <section class="card today" data-section="/today">
             <h1>{i18n.text(Key::NavToday)}</h1>
@@ -88,6 +147,9 @@ pub fn TodayPage(role: Role, me: UserId) -> impl IntoView {
                     </select>
                 </label>
             </div>
+            {move || (!fresh.get() && has_kept).then(|| view! {
+                <p class="hint" data-testid="today-kept">{i18n.text(Key::TodayKept)}</p>
+            })}
             {move || match list.get() {
                 None => view! { <p>{i18n.text(Key::SyncOpening)}</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="error" title=e.detail>{i18n.t(e.key)}</p> }.into_any(),
@@ -149,5 +211,94 @@ fn TodayRow(item: TodayItem) -> impl IntoView {
                 " " <A href=call attr:class="call">{i18n.t(Key::TodayCall)} " " {item.phone.clone()}</A>
             })}
         </li>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use huifang_core::StoreId;
+    use huifang_core::sync::Scope;
+    use huifang_core::sync::{ClientId, Entity, FieldState, Hlc, Record, RecordId, RecordKind};
+    use serde_json::{Value, json};
+    use std::collections::BTreeMap;
+    use wasm_bindgen_test::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn entity(n: u128, kind: RecordKind, owner: Option<&str>, fields: &[(&str, Value)]) -> Record {
+        let stamp = Hlc {
+            wall_ms: 1,
+            counter: 0,
+            node: ClientId(uuid::Uuid::from_u128(1)),
+        };
+        Record::Entity(Entity {
+            id: RecordId(uuid::Uuid::from_u128(n)),
+            kind,
+            scope: Scope {
+                store: StoreId("s".into()),
+                owner: owner.map(|o| UserId(o.into())),
+            },
+            fields: fields
+                .iter()
+                .map(|(k, v)| {
+                    let state = FieldState {
+                        value: v.clone(),
+                        stamp,
+                        by: UserId("sup".into()),
+                    };
+                    ((*k).to_owned(), state)
+                })
+                .collect(),
+            tombstone: None,
+            conflicts: BTreeMap::new(),
+            version: 1,
+        })
+    }
+
+    #[wasm_bindgen_test]
+    fn the_list_kept_for_the_next_start_is_only_shown_the_same_day() {
+        let me = UserId(format!("kept-{}", js_sys::Math::random()));
+        let today = Day::from_ymd(2026, 11, 30).expect("a day");
+        let customer = RecordId(uuid::Uuid::from_u128(1)).to_string();
+        let records = vec![
+            entity(1, RecordKind::Customer, None, &[("name", json!("王建国"))]),
+            entity(
+                2,
+                RecordKind::CallbackTask,
+                Some(&me.0),
+                &[
+                    ("customer", json!(customer)),
+                    ("due_by", json!("2026-12-02")),
+                    ("status", json!("open")),
+                ],
+            ),
+        ];
+        let index = TodayIndex::of(&records, &me, today, 480);
+        assert_eq!(index.list("", None).len(), 1);
+        assert_eq!(KeptList::read(&me, today), None, "nothing kept yet");
+
+        KeptList::write(&me, today, &index);
+        let kept = KeptList::read(&me, today).expect("kept");
+        assert_eq!(kept, index, "the same list, search keys and all");
+        assert_eq!(kept.list("王", None).len(), 1);
+        assert_eq!(
+            KeptList::read(&me, today.plus(1)),
+            None,
+            "yesterday's countdowns are not today's"
+        );
+        assert_eq!(
+            KeptList::read(&UserId("someone-else".into()), today),
+            None,
+            "another person's list is theirs"
+        );
+
+        local::write(&local::keys::today(&me.0), &json!({"day": "nonsense"})).expect("written");
+        assert_eq!(
+            KeptList::read(&me, today),
+            None,
+            "an unreadable one is not shown"
+        );
+        local::remove(&local::keys::today(&me.0));
     }
 }

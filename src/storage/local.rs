@@ -11,6 +11,11 @@ pub mod keys {
     pub fn call(user: &str) -> String {
         format!("huifang.call.{user}")
     }
+    /// The agent's today list as last worked out, shown at the next start while the records
+    /// are read (per user).
+    pub fn today(user: &str) -> String {
+        format!("huifang.today.{user}")
+    }
     /// A call script run in progress, until the call's record is saved (per user).
     pub fn script_run(user: &str) -> String {
         format!("huifang.script-run.{user}")

@@ -58,6 +58,10 @@ const SOON_AFTER_WRITE_MS: u32 = 400;
 const PERIODIC_MS: u32 = 30_000;
 /// How long a tab lets other tabs' news settle before it re-reads.
 const REFRESH_SETTLE_MS: u32 = 200;
+/// After this tab's own save, the pages re-read at most this often: a burst of saves (a run
+/// of attempts, a form of several changes) costs the open page one re-read, not one each,
+/// and the next save does not queue behind the page working out its list again.
+const LOCAL_SETTLE_MS: u32 = 100;
 /// The watchdog: a run taking longer than this is abandoned and retried with backoff.
 const RUN_TIMEOUT_MS: u32 = 60_000;
 /// Backoff after failures: `BACKOFF_BASE_MS * 2^(n-1)`, at most `BACKOFF_MAX_MS`, times a
@@ -333,6 +337,7 @@ struct Inner {
     stopped: Cell<bool>,
     refresh_scheduled: Cell<bool>,
     refresh_conflicts: Cell<bool>,
+    local_refresh_scheduled: Cell<bool>,
     leadership: RefCell<Option<LockGuard>>,
     /// Moves on whenever the device's records may have changed (see [`Snapshot`]).
     generation: Cell<u64>,
@@ -374,6 +379,7 @@ impl SyncEngine {
             StampPolicy::default(),
         )
         .await?;
+        crate::timing::mark(crate::timing::ENGINE_OPEN);
         let (kick, triggers) = mpsc::unbounded();
         let channel = match web_sys::BroadcastChannel::new(&format!("huifang-sync-{}", user.id.0)) {
             Ok(c) => Some(c),
@@ -400,6 +406,7 @@ impl SyncEngine {
                 stopped: Cell::new(false),
                 refresh_scheduled: Cell::new(false),
                 refresh_conflicts: Cell::new(false),
+                local_refresh_scheduled: Cell::new(false),
                 leadership: RefCell::new(None),
                 generation: Cell::new(0),
                 snapshot: RefCell::new(None),
@@ -551,6 +558,20 @@ impl SyncEngine {
             let conflicts_too = this.inner.refresh_conflicts.replace(false);
             this.inner.changes.try_update(|n| *n += 1);
             this.refresh(conflicts_too).await;
+        });
+    }
+
+    /// This tab saved a change: the pages re-read within `LOCAL_SETTLE_MS` (the snapshot
+    /// already holds the change; only telling the pages waits).
+    fn changed_here(&self) {
+        if self.inner.local_refresh_scheduled.replace(true) {
+            return;
+        }
+        let this = self.clone();
+        spawn_local(async move {
+            TimeoutFuture::new(LOCAL_SETTLE_MS).await;
+            this.inner.local_refresh_scheduled.set(false);
+            this.inner.changes.try_update(|n| *n += 1);
         });
     }
 
@@ -722,7 +743,7 @@ impl SyncEngine {
             let at = mutation.hlc.wall_ms;
             s.oldest_pending_ms = Some(s.oldest_pending_ms.map_or(at, |o| o.min(at)));
         });
-        self.inner.changes.try_update(|n| *n += 1);
+        self.changed_here();
         self.post(&Message::Wrote);
         let _ = self.inner.kick.unbounded_send(());
         if had_conflicts {
@@ -801,15 +822,11 @@ impl SyncEngine {
         if let Some(ids) = patch {
             // Only this tab's changes since the last read: re-read those records. A write
             // of this tab during the reads notes its records on the kept snapshot again.
+            let ids: Vec<RecordId> = ids.into_iter().collect();
             let read = self
-                .read(async |r| {
-                    let mut out = Vec::with_capacity(ids.len());
-                    for id in &ids {
-                        out.push((*id, r.record(*id).await?));
-                    }
-                    Ok(out)
-                })
-                .await;
+                .read(async |r| r.records_of(&ids).await)
+                .await
+                .map(|records| ids.iter().copied().zip(records).collect::<Vec<_>>());
             let mut kept = self.inner.snapshot.borrow_mut();
             match (read, kept.as_mut()) {
                 (Ok(read), Some(s)) => {

@@ -26,6 +26,7 @@ mod common;
 use common::{Budget, figure, median, percentile, sorted};
 use huifang_e2e::{Tablet, TestApp, TestBrowser};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 const EVENTS_PER_CUSTOMER: u32 = 5;
@@ -36,6 +37,25 @@ const WRITES: u32 = 100;
 const COLD_STARTS: usize = 10;
 const BULK_FLOOR: u32 = 20_000;
 const LONG: Duration = Duration::from_secs(900);
+/// The steps of a start, in order: the navigation's own timings, then the app's marks
+/// (`huifang::timing`), each as ms from navigation start (first occurrence).
+const PHASES: [(&str, &str); 7] = [
+    ("response-end", "the page's HTML answered (service worker)"),
+    ("huifang:main", "the wasm module started"),
+    ("huifang:engine-open", "the device database opened"),
+    (
+        "huifang:records-fetched",
+        "IndexedDB getAll of every record answered",
+    ),
+    ("huifang:records-decoded", "every record decoded"),
+    ("huifang:today-indexed", "the agent's list worked out"),
+    ("list", "the today list in the page"),
+];
+const MARKS: &str = "(() => { const m = {}; \
+    for (const e of performance.getEntriesByType('mark')) { if (e.name.startsWith('huifang:') && m[e.name] === undefined) m[e.name] = e.startTime; } \
+    const n = performance.getEntriesByType('navigation')[0]; if (n) m['response-end'] = n.responseEnd; \
+    m['list'] = window.__huifangListAt; return m; })()";
+
 /// Marks when the today list first shows, in ms from navigation start.
 const LIST_AT: &str = "(() => { const seen = () => { if (window.__huifangListAt === undefined \
     && document.querySelector('[data-testid=today-list]')) { window.__huifangListAt = performance.now(); } }; \
@@ -223,7 +243,8 @@ async fn measure(tablet: &Tablet, customers: u32, records: f64, seed_s: f64) -> 
 }
 
 /// Offline reloads with the CPU throttled 4×: ms from navigation start to the today list.
-async fn cold_starts(tablet: &Tablet) -> Vec<f64> {
+/// Cold starts: the time to the list of each, and each step's times (see [`PHASES`]).
+async fn cold_starts(tablet: &Tablet) -> (Vec<f64>, BTreeMap<String, Vec<f64>>) {
     tablet.navigate("/today").await.expect("today");
     tablet
         .wait_until_for(
@@ -240,6 +261,7 @@ async fn cold_starts(tablet: &Tablet) -> Vec<f64> {
         .expect("the list timer");
     tablet.throttle_cpu(4.0).await.expect("throttled");
     let mut times = Vec::new();
+    let mut phases: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for run in 0..COLD_STARTS {
         tablet.reload().await.expect("reload offline");
         tablet
@@ -264,11 +286,33 @@ async fn cold_starts(tablet: &Tablet) -> Vec<f64> {
         );
         eprintln!("cold start {}: {at:.0} ms", run + 1);
         times.push(at);
+        let marks: BTreeMap<String, f64> = tablet.eval(MARKS).await.expect("the start's marks");
+        for (name, ms) in marks {
+            phases.entry(name).or_default().push(ms);
+        }
         // Let the start's background work (counts, conflicts) finish before the next.
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     tablet.throttle_cpu(1.0).await.expect("unthrottled");
-    times
+    (times, phases)
+}
+
+/// Where a cold start spends its time: each step's median, and the time since the step before.
+fn print_phases(phases: &BTreeMap<String, Vec<f64>>) {
+    println!();
+    println!(
+        "cold start offline (CPU 4×), step by step: medians of {COLD_STARTS}, ms from navigation start"
+    );
+    let mut before = 0.0;
+    for (name, what) in PHASES {
+        let Some(times) = phases.get(name).filter(|t| !t.is_empty()) else {
+            println!("  {what:<48} (no mark)");
+            continue;
+        };
+        let at = median(times);
+        println!("  {what:<48} {at:>9.0}  (+{:.0})", at - before);
+        before = at;
+    }
 }
 
 fn print_row(r: &Row) {
@@ -351,6 +395,7 @@ async fn main() {
     let mut version = String::new();
     let mut rows = Vec::new();
     let mut cold = Vec::new();
+    let mut phases = BTreeMap::new();
     for &customers in &sizes {
         let browser = TestBrowser::launch().await.expect("Chromium");
         let (tablet, records, seed_s) = tablet(&browser, &url, customers).await;
@@ -366,7 +411,7 @@ async fn main() {
             row.items, row.hits.0, row.hits.1
         );
         if !scaling {
-            cold = cold_starts(&tablet).await;
+            (cold, phases) = cold_starts(&tablet).await;
         }
         rows.push(row);
         browser.close().await;
@@ -410,6 +455,9 @@ async fn main() {
             String::new()
         };
         report(r, &suffix);
+    }
+    if !phases.is_empty() {
+        print_phases(&phases);
     }
     if !cold.is_empty() {
         let s = sorted(cold.clone());

@@ -160,9 +160,27 @@ impl ClientStore for IdbClientStore {
             .transpose()
     }
 
+    /// One read-only transaction: every `get` is asked before the first answer is awaited.
+    async fn views_of(&self, ids: &[RecordId]) -> Result<Vec<Option<Record>>, IdbError> {
+        let store = self.reader(VIEWS)?;
+        let requests = ids
+            .iter()
+            .map(|id| store.get(Query::Key(id_key(id))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::with_capacity(requests.len());
+        for request in requests {
+            out.push(request.await?.map(|v| decode("record", &v)).transpose()?);
+        }
+        Ok(out)
+    }
+
     /// In record id order, like the reference store.
     async fn views(&self) -> Result<Vec<Record>, IdbError> {
-        decode_all("record", &self.get_all(VIEWS).await?)
+        let stored = self.get_all(VIEWS).await?;
+        crate::timing::mark(crate::timing::RECORDS_FETCHED);
+        let records = decode_all("record", &stored);
+        crate::timing::mark(crate::timing::RECORDS_DECODED);
+        records
     }
 
     /// In `client_seq` order (the outbox's number keys).

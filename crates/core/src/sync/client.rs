@@ -327,6 +327,14 @@ impl<C: ClientStore> Replica<C> {
         self.store.view(id).await.map_err(ReplicaError::Store)
     }
 
+    /// The records `ids` as the user sees them (tombstones included), in the order asked.
+    pub async fn records_of(
+        &self,
+        ids: &[RecordId],
+    ) -> Result<Vec<Option<Record>>, ReplicaError<C::Error>> {
+        self.store.views_of(ids).await.map_err(ReplicaError::Store)
+    }
+
     /// Every record the user sees (tombstones included; the app hides them).
     pub async fn records(&self) -> Result<Vec<Record>, ReplicaError<C::Error>> {
         self.store.views().await.map_err(ReplicaError::Store)

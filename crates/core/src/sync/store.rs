@@ -188,6 +188,14 @@ pub trait ClientStore {
     async fn meta(&self) -> Result<Option<ClientMeta>, Self::Error>;
     async fn base(&self, id: RecordId) -> Result<Option<Record>, Self::Error>;
     async fn view(&self, id: RecordId) -> Result<Option<Record>, Self::Error>;
+    /// The views of `ids`, in their order (a store may read them together, in one go).
+    async fn views_of(&self, ids: &[RecordId]) -> Result<Vec<Option<Record>>, Self::Error> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.view(*id).await?);
+        }
+        Ok(out)
+    }
     /// Every record the user sees (the app adds indexed queries beside this).
     async fn views(&self) -> Result<Vec<Record>, Self::Error>;
     /// The outbox, ordered by `client_seq`.
