@@ -111,6 +111,8 @@ impl TestBrowser {
                 eprintln!("[uncaught] {:?}", event.exception_details.text);
             }
         });
+        // Anything the server's Content-Security-Policy blocks is noted and said.
+        page.evaluate_on_new_document(CSP_WATCH).await?;
         page.goto(url).await?;
         Ok(Tablet { page })
     }
@@ -124,12 +126,23 @@ impl TestBrowser {
     }
 }
 
+/// Notes every Content-Security-Policy violation of a page in `window.__huifangCsp`.
+const CSP_WATCH: &str = "document.addEventListener('securitypolicyviolation', (e) => { \
+    const what = e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline'); \
+    (window.__huifangCsp = window.__huifangCsp || []).push(what); \
+    console.error('CSP violation: ' + what); })";
+
 /// A page of the app, as a person at a tablet sees it.
 pub struct Tablet {
     pub page: Page,
 }
 
 impl Tablet {
+    /// What the server's Content-Security-Policy blocked on the current page, if anything.
+    pub async fn csp_violations(&self) -> Result<Vec<String>> {
+        self.eval("window.__huifangCsp || []").await
+    }
+
     /// Evaluates a JavaScript expression (promises are awaited) and decodes its JSON value.
     pub async fn eval<T: DeserializeOwned>(&self, expression: &str) -> Result<T> {
         let result = self.page.evaluate(expression).await?;

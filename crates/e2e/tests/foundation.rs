@@ -54,6 +54,19 @@ async fn foundation_sign_in_language_and_offline_reload() {
         .text_of("[data-testid=sync-state]")
         .await
         .expect("sync state");
+    let csp: String = tablet
+        .eval("fetch('/').then(r => r.headers.get('content-security-policy'))")
+        .await
+        .expect("the page's policy");
+    assert!(
+        csp.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
+        "the app is served with its policy: {csp}"
+    );
+    assert_eq!(
+        tablet.csp_violations().await.expect("violations"),
+        Vec::<String>::new(),
+        "the app runs under its Content-Security-Policy"
+    );
     assert!(
         sync.contains("已同步"),
         "the top bar says it is up to date: {sync:?}"
@@ -111,6 +124,12 @@ async fn foundation_sign_in_language_and_offline_reload() {
         .wait_for_text("Offline")
         .await
         .expect("still offline after reload");
+    // The page the service worker kept runs under the policy it was served with.
+    assert_eq!(
+        tablet.csp_violations().await.expect("violations"),
+        Vec::<String>::new(),
+        "the app runs under its Content-Security-Policy, offline too"
+    );
 
     // Back online: the server is there again and the session still holds.
     app.restart()

@@ -16,6 +16,7 @@ pub mod json;
 pub mod reports;
 pub mod schema;
 pub mod scripts;
+pub mod security;
 pub mod seed;
 mod server;
 pub mod state;
@@ -46,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api", api_router())
         .fallback(static_files::serve)
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(security::headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -65,6 +67,10 @@ fn api_router() -> Router<AppState> {
         .method_not_allowed_fallback(api_method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn(schema::check_schema_version))
+        .layer(axum::middleware::from_fn_with_state(
+            security::REQUEST_TIMEOUT,
+            security::time_limit,
+        ))
 }
 
 async fn api_not_found(uri: Uri) -> Error {

@@ -6,10 +6,13 @@
 //! on every load, or an update would never reach a tablet.
 
 use crate::error::Error;
+use crate::security;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, IF_MODIFIED_SINCE, IF_NONE_MATCH};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, IF_MODIFIED_SINCE, IF_NONE_MATCH,
+};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::path::Path;
@@ -74,7 +77,28 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
         } else {
             (response.map(Body::new), last_segment)
         };
-    with_cache_headers(response, served_name)
+    let mut response = with_cache_headers(response, served_name);
+    if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
+        // The page's own inline script (Trunk's loader) is allowed by its hash.
+        let hashes = if served_name == "index.html" {
+            match tokio::fs::read_to_string(&index).await {
+                Ok(html) => security::inline_script_hashes(&html),
+                Err(e) => {
+                    tracing::warn!(error = %e, "index.html unreadable for its script hashes");
+                    Vec::new()
+                }
+            }
+        } else {
+            Vec::new()
+        };
+        match HeaderValue::from_str(&security::app_csp(&hashes)) {
+            Ok(csp) => {
+                response.headers_mut().insert(CONTENT_SECURITY_POLICY, csp);
+            }
+            Err(e) => tracing::error!(error = %e, "the app's CSP is not a header value"),
+        }
+    }
+    response
 }
 
 fn with_cache_headers(mut response: Response, file_name: &str) -> Response {

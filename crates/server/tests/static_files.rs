@@ -154,3 +154,65 @@ async fn without_a_built_app_the_root_says_how_to_build_it_and_the_api_works() {
     assert_eq!(send(&app, get("/api/health")).await.status, StatusCode::OK);
     state.db.close().await;
 }
+
+/// Every answer carries the security headers; the app's pages a policy that allows exactly
+/// their own inline loader (by hash), the API one that allows nothing.
+#[tokio::test]
+async fn every_answer_carries_the_security_headers_and_the_page_its_script_hash() {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let db = common::test_databases()
+        .await
+        .into_iter()
+        .next()
+        .expect("sqlite");
+    let dist = db.static_dir();
+    let loader = "import init, * as bindings from '/huifang-1a2b3c4d5e6f7a8b.js';";
+    write_file(
+        &dist,
+        "index.html",
+        &format!("<!doctype html><title>Huifang</title><script type=module>{loader}</script>"),
+    );
+    write_file(&dist, "sw.js", "self.addEventListener('fetch', () => {});");
+    let (app, state) = common::app_with(&db.config()).await;
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(loader));
+
+    for path in ["/", "/today", "/index.html"] {
+        let page = send(&app, get(path)).await;
+        let csp = page.header("content-security-policy").unwrap_or_default();
+        assert!(
+            csp.contains(&format!(
+                "script-src 'self' 'wasm-unsafe-eval' 'sha256-{hash}'"
+            )),
+            "{path}: {csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+    }
+    let worker = send(&app, get("/sw.js")).await;
+    let csp = worker.header("content-security-policy").unwrap_or_default();
+    assert!(
+        csp.contains("connect-src 'self'"),
+        "the worker may fetch the app: {csp}"
+    );
+
+    for path in ["/api/health", "/api/nowhere"] {
+        let api = send(&app, get(path)).await;
+        assert_eq!(
+            api.header("content-security-policy"),
+            Some(huifang_server::security::API_CSP),
+            "{path}"
+        );
+    }
+    for path in ["/", "/sw.js", "/api/health", "/api/nowhere", "/missing.js"] {
+        let any = send(&app, get(path)).await;
+        assert_eq!(
+            any.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(any.header("x-frame-options"), Some("DENY"), "{path}");
+        assert_eq!(any.header("referrer-policy"), Some("no-referrer"), "{path}");
+        assert!(any.header("permissions-policy").is_some(), "{path}");
+    }
+    state.db.close().await;
+}
