@@ -74,7 +74,8 @@ impl Db {
         Ok(db)
     }
 
-    /// Applies the migrations not yet applied; running it again is a no-op.
+    /// Applies the migrations not yet applied, then fills what a migration left to the server
+    /// (the duplicate check's index of lead numbers); running it again is a no-op.
     pub async fn migrate(&self) -> Result<(), Error> {
         match self.backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
@@ -84,6 +85,10 @@ impl Db {
                     .await?
             }
         }
+        crate::sync::SqlServerStore::new(self.clone())
+            .backfill()
+            .await
+            .map_err(|e| Error::Internal(format!("filling the index of lead numbers: {e}")))?;
         Ok(())
     }
 

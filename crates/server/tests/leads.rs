@@ -181,6 +181,152 @@ async fn a_lead_another_advisor_follows_is_marked_on_the_new_one_and_never_shown
     }
 }
 
+/// `who` sets the lead's mobile to `phone` (as an edit on their tablet would).
+async fn set_phone(
+    app: &Router,
+    state: &AppState,
+    who: &Person,
+    device: &mut Device,
+    manager: &Person,
+    id: RecordId,
+    phone: &str,
+) {
+    let lead = current(state, manager, RecordKind::Lead, id).await;
+    let edit = Write {
+        kind: RecordKind::Lead,
+        record: Some(id),
+        op: Op::SetFields {
+            writes: vec![FieldWrite {
+                field: leads::fields::PHONE.into(),
+                value: json!(phone),
+                base: lead.fields.get(leads::fields::PHONE).map(|f| f.stamp),
+            }],
+        },
+    };
+    push_ok(app, who, device, vec![edit]).await;
+}
+
+/// Whom the server marked the lead as a duplicate of.
+async fn marked(state: &AppState, manager: &Person, id: RecordId) -> Option<UserId> {
+    duplicate_of(&current(state, manager, RecordKind::Lead, id).await)
+}
+
+/// The server looks a new lead's number up among the other advisors' leads as they stand
+/// now: a number changed later, a lead lost or given away, counts as it is, not as it was.
+#[tokio::test]
+async fn the_duplicate_check_follows_later_changes_of_a_lead() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        let advisor1 = person(&app, &state, "advisor1").await;
+        let advisor2 = person(&app, &state, "advisor2").await;
+        let manager = person(&app, &state, "manager").await;
+        let (mut tablet1, mut tablet2) = (Device::of(&advisor1), Device::of(&advisor2));
+        let mut manager_tablet = Device::of(&manager);
+        let rules = SalesRules::default();
+        let (old_number, new_number) = ("138 0013 8001", "139 0013 9002");
+
+        let (first, _) = capture(&app, &advisor1, &mut tablet1, "钱多多", old_number).await;
+        set_phone(
+            &app,
+            &state,
+            &advisor1,
+            &mut tablet1,
+            &manager,
+            first,
+            new_number,
+        )
+        .await;
+        // The old number is nobody's any more; the new one is advisor1's.
+        let (on_old, _) = capture(&app, &advisor2, &mut tablet2, "钱先生", old_number).await;
+        assert_eq!(marked(&state, &manager, on_old).await, None, "[{label}]");
+        let (on_new, _) = capture(&app, &advisor2, &mut tablet2, "钱先生", new_number).await;
+        assert_eq!(
+            marked(&state, &manager, on_new).await,
+            Some(advisor1.ctx.user.clone()),
+            "[{label}]"
+        );
+
+        // advisor1's lead is lost: a new lead with its number is not advisor1's to follow.
+        let lead = current(&state, &manager, RecordKind::Lead, first).await;
+        let asked = leads::move_stage(
+            ctx(&advisor1, &rules),
+            &lead,
+            Stage::LostPending,
+            "买了别家",
+        )
+        .expect("advisor1 may ask");
+        push_ok(&app, &advisor1, &mut tablet1, asked).await;
+        let lead = current(&state, &manager, RecordKind::Lead, first).await;
+        let lost = leads::move_stage(ctx(&manager, &rules), &lead, Stage::Lost, "")
+            .expect("the manager may approve");
+        push_ok(&app, &manager, &mut manager_tablet, lost).await;
+        let (third, _) = capture(&app, &advisor1, &mut tablet1, "钱女士", old_number).await;
+        // advisor2's open lead with the old number is the one advisor1 meets now.
+        assert_eq!(
+            marked(&state, &manager, third).await,
+            Some(advisor2.ctx.user.clone()),
+            "[{label}]"
+        );
+
+        // The manager gives advisor2's lead with the new number to advisor1: a new lead of
+        // advisor2's with that number meets advisor1, one of advisor1's meets nobody.
+        let lead = current(&state, &manager, RecordKind::Lead, on_new).await;
+        let give = leads::reassign(ctx(&manager, &rules), &lead, &advisor1.ctx.user, &[])
+            .expect("the manager may");
+        push_ok(&app, &manager, &mut manager_tablet, give).await;
+        let (again2, _) = capture(&app, &advisor2, &mut tablet2, "钱老板", new_number).await;
+        assert_eq!(
+            marked(&state, &manager, again2).await,
+            Some(advisor1.ctx.user.clone()),
+            "[{label}]"
+        );
+        state.db.close().await;
+    }
+}
+
+/// Leads stored before the server kept its index of numbers (migration 0003) are found: the
+/// server fills the index once at start.
+#[tokio::test]
+async fn leads_stored_before_the_number_index_are_found() {
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        let advisor1 = person(&app, &state, "advisor1").await;
+        let mut tablet1 = Device::of(&advisor1);
+        capture(&app, &advisor1, &mut tablet1, "孔亮", "136 0000 1111").await;
+        // As the database stood before the migration: no entries, the backfill pending.
+        for sql in [
+            "DELETE FROM lead_phones",
+            "INSERT INTO sync_backfills (name) VALUES ('lead_phones')",
+        ] {
+            sqlx::query(sql)
+                .execute(&state.db.pool)
+                .await
+                .expect("rewound");
+        }
+        state.db.close().await;
+
+        // The server starts again on the same database.
+        let (app, state) = demo_app(&db).await;
+        let advisor2 = person(&app, &state, "advisor2").await;
+        let manager = person(&app, &state, "manager").await;
+        let mut tablet2 = Device::of(&advisor2);
+        let (second, _) = capture(&app, &advisor2, &mut tablet2, "孔女士", "13600001111").await;
+        assert_eq!(
+            marked(&state, &manager, second).await,
+            Some(advisor1.ctx.user.clone()),
+            "[{label}]"
+        );
+        let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sync_backfills")
+            .fetch_one(&state.db.pool)
+            .await
+            .expect("counted");
+        assert_eq!(pending, 0, "[{label}] the backfill is done once");
+        state.db.close().await;
+    }
+}
+
 /// Every live entity of `kind` whose `field` is `value`, as the supervisor sees them.
 async fn with_field(
     state: &AppState,

@@ -6,7 +6,9 @@
 //!   server writes `duplicate_of = <that advisor's user id>` on the new lead — nothing else of
 //!   the other lead is written or revealed, and the new lead is kept: the sales manager
 //!   decides. The mark is written once: a lead that has a `duplicate_of` already (even one the
-//!   manager cleared) is left alone.
+//!   manager cleared) is left alone. The other advisors' leads are looked up by number in
+//!   `lead_phones` ([`phone_entry`], kept by the sync store with each lead it writes), so a
+//!   push reads only the leads that can match, not every lead of the store.
 //! - **Delivery → post-delivery callback.** When a push moves a lead's `stage` to
 //!   `delivered`, the server makes sure the store's care team calls the new owner: the care
 //!   `customer` with the lead's mobile (else one created from the lead's name and mobile), and
@@ -329,36 +331,64 @@ pub(crate) async fn after_push(
     Ok(())
 }
 
-/// The advisor who already follows `lead`'s mobile in its store, if another than its own:
-/// the owner of the earliest captured other live lead with the same number.
-fn other_advisor(lead: &Entity, by_phone: &BTreeMap<String, Vec<Lead>>) -> Option<UserId> {
-    let mine = Lead::of(lead)?;
-    let key = phone_key(&mine.phone)?;
-    by_phone
-        .get(&key)?
-        .iter()
-        .filter(|other| other.id != lead.id)
-        .filter(|other| other.owner.is_some() && other.owner != mine.owner)
-        .min_by(|a, b| (a.captured_at, a.id).cmp(&(b.captured_at, b.id)))
-        .and_then(|other| other.owner.clone())
+/// A lead another advisor's new lead can duplicate, as the duplicate check looks it up (its
+/// `lead_phones` row, migration 0003, written with the lead by the sync store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PhoneEntry {
+    pub(crate) store: StoreId,
+    /// The number as duplicates are compared ([`phone_key`]).
+    pub(crate) phone_key: String,
+    pub(crate) owner: UserId,
+    pub(crate) captured_at: i64,
 }
 
-/// The store's open leads that have an advisor, by their number as duplicates are compared:
-/// read once per push, so a push of many leads costs one pass over the store's leads, not one
-/// per new lead.
-fn open_leads_by_phone(store_leads: &[Entity]) -> BTreeMap<String, Vec<Lead>> {
-    let mut out: BTreeMap<String, Vec<Lead>> = BTreeMap::new();
+/// The entry of a stored record: `Some` for a live, open lead with an advisor and a number;
+/// `None` for any other record, and for a lead that no longer counts.
+pub(crate) fn phone_entry(e: &Entity) -> Option<PhoneEntry> {
+    let lead = Lead::of(e)?;
     // A lost or delivered lead is nobody's to follow any more: the customer may return.
-    for l in store_leads
-        .iter()
-        .filter_map(Lead::of)
-        .filter(|l| l.is_open() && l.owner.is_some())
-    {
-        if let Some(key) = phone_key(&l.phone) {
-            out.entry(key).or_default().push(l);
-        }
+    if !lead.is_open() {
+        return None;
     }
-    out
+    Some(PhoneEntry {
+        store: e.scope.store.clone(),
+        phone_key: phone_key(&lead.phone)?,
+        owner: lead.owner?,
+        captured_at: lead.captured_at,
+    })
+}
+
+/// The advisor other than `owner` who already follows the number `phone_key` in `store`: the
+/// owner of the earliest captured (then lowest id) of their open leads with that number. Reads
+/// only other advisors' entries with the number (indexed), not the store's leads: the two
+/// halves `owner < $3` and `owner > $3` are each a range of the index, where `owner <> $3`
+/// would walk `owner`'s own leads with the number too.
+async fn other_advisor(
+    db: &Db,
+    store: &StoreId,
+    phone_key: &str,
+    owner: &UserId,
+) -> Result<Option<UserId>, Error> {
+    const EARLIEST: &str = "SELECT owner, captured_at, record_id FROM lead_phones \
+                            WHERE store_id = $1 AND phone_key = $2 AND owner {op} $3 \
+                            ORDER BY captured_at, record_id LIMIT 1";
+    let sql = format!(
+        "SELECT owner, captured_at, record_id FROM ({}) AS below \
+         UNION ALL SELECT owner, captured_at, record_id FROM ({}) AS above",
+        EARLIEST.replace("{op}", "<"),
+        EARLIEST.replace("{op}", ">"),
+    );
+    let found: Vec<(String, i64, String)> = sqlx::query_as(&sql)
+        .bind(store.0.as_str())
+        .bind(phone_key)
+        .bind(owner.0.as_str())
+        .fetch_all(&db.pool)
+        .await?;
+    // Ids are UUIDs in their one text form, so their text orders as they do.
+    Ok(found
+        .into_iter()
+        .min_by(|a, b| (a.1, &a.2).cmp(&(b.1, &b.2)))
+        .map(|(other, _, _)| UserId(other)))
 }
 
 /// Writes `duplicate_of` on each new lead another advisor's lead shares a mobile with.
@@ -368,22 +398,31 @@ async fn mark_duplicates(
     new_leads: &[&Entity],
     now_ms: i64,
 ) -> Result<(), Error> {
-    let mut by_store: BTreeMap<&StoreId, Vec<&Entity>> = BTreeMap::new();
+    // One look-up per store, number and advisor, however many new leads share them.
+    let mut by_number: BTreeMap<(&StoreId, String, &UserId), Vec<&Entity>> = BTreeMap::new();
     for e in new_leads {
         // Marked once: a mark the manager cleared stays cleared.
-        if !e.fields.contains_key(leads::fields::DUPLICATE_OF) {
-            by_store.entry(&e.scope.store).or_default().push(e);
+        if e.fields.contains_key(leads::fields::DUPLICATE_OF) {
+            continue;
         }
+        let (Some(owner), Some(key)) = (
+            e.scope.owner.as_ref(),
+            Lead::of(e).and_then(|l| phone_key(&l.phone)),
+        ) else {
+            continue;
+        };
+        by_number
+            .entry((&e.scope.store, key, owner))
+            .or_default()
+            .push(e);
     }
     let mut changes = Changes::new(me, now_ms, DUPLICATE_TAG);
     let mut marked = Vec::new();
-    for (store, new_leads) in by_store {
-        let by_phone =
-            open_leads_by_phone(&store_entities_of(&state.db, store, RecordKind::Lead).await?);
+    for ((store, key, owner), new_leads) in by_number {
+        let Some(other) = other_advisor(&state.db, store, &key, owner).await? else {
+            continue;
+        };
         for e in new_leads {
-            let Some(other) = other_advisor(e, &by_phone) else {
-                continue;
-            };
             changes.push(
                 RecordKind::Lead,
                 e.id,
@@ -395,7 +434,7 @@ async fn mark_duplicates(
                     }],
                 },
             );
-            marked.push((e.id, other));
+            marked.push((e.id, other.clone()));
         }
     }
     if marked.is_empty() {

@@ -1,6 +1,9 @@
 //! [`SqlServerStore`]: the core's [`ServerStore`] over the server's database (SQLite or
 //! PostgreSQL through [`Db`]). Tables: `sync_records`, `sync_outcomes`, `sync_feed`
-//! (migration 0002).
+//! (migration 0002), and `lead_phones` (migration 0003): the duplicate check's entry of each
+//! lead ([`super::leads::phone_entry`]), written with the lead's row in the same transaction,
+//! so it is never older than the lead; [`SqlServerStore::backfill`] fills it once for the
+//! leads stored before.
 //!
 //! A push is one transaction ([`ServerStore::apply_batch`]): one commit, so one fsync on
 //! SQLite (WAL, `synchronous = FULL`), however many mutations it holds. When the push is
@@ -19,11 +22,13 @@
 //! them all at once. Versions `<= v` have therefore all committed before any version `> v`
 //! can even be assigned, and a pull's single `SELECT` never sees `v + 1` without `v`.
 
+use super::leads::{PhoneEntry, phone_entry};
 use crate::db::{Db, now_ms};
 use huifang_core::sync::{
-    Decision, FeedPage, Loaded, Mutation, Outcome, ServerStore, StoredRecord,
+    Decision, FeedPage, Loaded, Mutation, Outcome, Record, RecordKind, ServerStore, StoredRecord,
 };
 use sqlx::Row;
+use std::collections::BTreeMap;
 
 /// Why the sync store failed. Logged by the HTTP layer, never sent to a client.
 #[derive(Debug, thiserror::Error)]
@@ -141,6 +146,7 @@ impl ServerStore for SqlServerStore {
         let first = from_db_version(last)?;
         let mut last_version = first;
         let mut wrote = false;
+        let mut phone_entries = PhoneEntries::default();
         let now = now_ms();
         for mutation in mutations {
             let mutation_id = mutation.mutation_id.to_string();
@@ -193,6 +199,7 @@ impl ServerStore for SqlServerStore {
             if let Some(mut stored) = decision.write {
                 stored.record.set_version(next_version);
                 write_record(&mut tx, &stored, to_db_version(next_version)?).await?;
+                phone_entries.note(&stored.record);
                 last_version = next_version;
                 wrote = true;
             }
@@ -203,6 +210,7 @@ impl ServerStore for SqlServerStore {
             tx.rollback().await?;
             return Ok(outcomes);
         }
+        phone_entries.write(&mut tx).await?;
         if last_version != first {
             sqlx::query("UPDATE sync_feed SET version = $1 WHERE id = 1")
                 .bind(to_db_version(last_version)?)
@@ -254,4 +262,148 @@ async fn write_record(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// How many `lead_phones` rows one statement writes (5 values each) or deletes.
+const ENTRY_CHUNK: usize = 200;
+
+/// The `lead_phones` rows a transaction writes: each lead's entry as it stands after the
+/// transaction's last write of it, `None` when it has none (the row goes). Written in a few
+/// statements before the commit, not one per lead: on PostgreSQL each statement is a round
+/// trip made under the feed lock.
+#[derive(Debug, Default)]
+struct PhoneEntries(BTreeMap<String, Option<PhoneEntry>>);
+
+impl PhoneEntries {
+    /// Notes a record the transaction wrote (nothing unless it is a lead).
+    fn note(&mut self, record: &Record) {
+        if record.kind() == RecordKind::Lead {
+            self.0.insert(
+                record.id().to_string(),
+                record.as_entity().and_then(phone_entry),
+            );
+        }
+    }
+
+    async fn write(
+        self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    ) -> Result<(), SyncStoreError> {
+        let mut gone = Vec::new();
+        let mut rows = Vec::new();
+        for (record_id, entry) in self.0 {
+            match entry {
+                Some(entry) => rows.push((record_id, entry)),
+                None => gone.push(record_id),
+            }
+        }
+        for chunk in gone.chunks(ENTRY_CHUNK) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "DELETE FROM lead_phones WHERE record_id IN ({})",
+                marks.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for record_id in chunk {
+                query = query.bind(record_id.as_str());
+            }
+            query.execute(&mut **tx).await?;
+        }
+        for chunk in rows.chunks(ENTRY_CHUNK) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let n = i * 5;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${})",
+                        n + 1,
+                        n + 2,
+                        n + 3,
+                        n + 4,
+                        n + 5
+                    )
+                })
+                .collect();
+            // One row per record id (the map's keys): an upsert may not touch a row twice.
+            let sql = format!(
+                "INSERT INTO lead_phones (record_id, store_id, phone_key, owner, captured_at) \
+                 VALUES {} \
+                 ON CONFLICT (record_id) DO UPDATE SET store_id = excluded.store_id, \
+                    phone_key = excluded.phone_key, owner = excluded.owner, \
+                    captured_at = excluded.captured_at",
+                values.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for (record_id, entry) in chunk {
+                query = query
+                    .bind(record_id.as_str())
+                    .bind(entry.store.0.as_str())
+                    .bind(entry.phone_key.as_str())
+                    .bind(entry.owner.0.as_str())
+                    .bind(entry.captured_at);
+            }
+            query.execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The name of `lead_phones`' row in `sync_backfills` (migration 0003).
+const LEAD_PHONES_BACKFILL: &str = "lead_phones";
+/// How many stored leads the backfill reads at a time.
+const BACKFILL_PAGE: i64 = 500;
+
+impl SqlServerStore {
+    /// Fills `lead_phones` from the leads stored before migration 0003 (SQL cannot clean a
+    /// number, so the migration leaves it to the server): once, when `sync_backfills` says it is
+    /// pending. One transaction under the feed lock (module doc): no push writes a lead meanwhile,
+    /// and of several servers starting on one database the first fills it, the others find it
+    /// done. Called at start, after the migrations.
+    pub async fn backfill(&self) -> Result<(), SyncStoreError> {
+        let mut tx = self.db.pool.begin().await?;
+        sqlx::query("UPDATE sync_feed SET version = version WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        let pending: Option<String> =
+            sqlx::query_scalar("SELECT name FROM sync_backfills WHERE name = $1")
+                .bind(LEAD_PHONES_BACKFILL)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if pending.is_none() {
+            tx.rollback().await?;
+            return Ok(());
+        }
+        let mut after = 0i64;
+        let mut leads = 0usize;
+        loop {
+            let page: Vec<(i64, String)> = sqlx::query_as(
+                "SELECT version, body FROM sync_records WHERE kind = $1 AND version > $2 \
+                 ORDER BY version LIMIT $3",
+            )
+            .bind(RecordKind::Lead.as_str())
+            .bind(after)
+            .bind(BACKFILL_PAGE)
+            .fetch_all(&mut *tx)
+            .await?;
+            let Some((last, _)) = page.last() else {
+                break;
+            };
+            after = *last;
+            let mut entries = PhoneEntries::default();
+            for (_, body) in &page {
+                entries.note(&decode::<StoredRecord>("record", body)?.record);
+                leads += 1;
+            }
+            entries.write(&mut tx).await?;
+        }
+        sqlx::query("DELETE FROM sync_backfills WHERE name = $1")
+            .bind(LEAD_PHONES_BACKFILL)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(
+            leads,
+            "indexed the stored leads by number for the duplicate check"
+        );
+        Ok(())
+    }
 }
