@@ -833,5 +833,8 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         RptStore => "Store",
         RptTotal => "Group total",
         TodayKept => "Loading the latest data; showing the list as last seen…",
+        ErrTooManyAttempts => {
+            "5 wrong passwords in a row: this account is locked for 15 minutes. Try again later, or ask your supervisor."
+        }
     })
 }

@@ -190,6 +190,7 @@ keys! {
     ChartNoData,
     RptTitle, RptPeriod, RptCustom, RptAreaCare, RptAreaService, RptAreaComplaints, RptAreaSales, RptDefinition, RptDetails, RptTrend, RptSeriesContact, RptSeriesSatisfied, RptSatisfactionSplit, RptContactByAgent, RptComplaintsCount, RptTimeToClose, RptHours, RptByCategory, RptByDepartment, RptFunnel, RptFollowUpByAdvisor, RptCaptured, RptFollowed, RptTestDriven, RptOrdered, RptDelivered, RptLost, RptBySource, RptByModel, RptByAdvisor, RptRecords, RptSummary, RptGroup, RptGroupOnline, RptBack, RptHit, RptMiss, RptScope, RptPrint, RptReached, RptStore, RptTotal,
     TodayKept,
+    ErrTooManyAttempts,
 }
 
 impl Key {
@@ -373,6 +374,7 @@ impl Key {
         match code {
             E::BadRequest | E::UnsupportedMediaType => Key::ErrBadRequest,
             E::InvalidCredentials => Key::ErrInvalidCredentials,
+            E::TooManyAttempts => Key::ErrTooManyAttempts,
             E::Unauthenticated => Key::ErrUnauthenticated,
             E::Forbidden => Key::ErrForbidden,
             E::NotFound => Key::ErrNotFound,

@@ -775,5 +775,6 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         RptStore => "门店",
         RptTotal => "集团合计",
         TodayKept => "正在载入最新数据，先显示上次的列表…",
+        ErrTooManyAttempts => "连续 5 次密码错误，该账号已锁定 15 分钟。请稍后再试，或联系主管。",
     })
 }

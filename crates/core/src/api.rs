@@ -42,6 +42,8 @@ pub enum ErrorCode {
     BadRequest,
     /// Wrong username or password.
     InvalidCredentials,
+    /// Too many wrong passwords in a row: the name is locked for [`SIGN_IN_LOCK_MINUTES`].
+    TooManyAttempts,
     /// No valid session: sign in (again).
     Unauthenticated,
     /// Signed in, but the role may not do this.
@@ -64,6 +66,7 @@ impl ErrorCode {
         match self {
             ErrorCode::BadRequest => "bad_request",
             ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::TooManyAttempts => "too_many_attempts",
             ErrorCode::Unauthenticated => "unauthenticated",
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::NotFound => "not_found",
@@ -81,6 +84,11 @@ impl fmt::Display for ErrorCode {
         f.write_str(self.as_str())
     }
 }
+
+/// Wrong passwords in a row that lock a username (the fifth is refused and locks it).
+pub const SIGN_IN_MAX_FAILURES: i64 = 5;
+/// How long a locked username stays locked, whatever password comes.
+pub const SIGN_IN_LOCK_MINUTES: i64 = 15;
 
 /// The body of every error response from `/api`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]

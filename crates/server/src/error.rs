@@ -19,6 +19,9 @@ pub enum Error {
     /// caller cannot learn which usernames exist.
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// 429: too many wrong passwords in a row; the name is locked until this time (ms).
+    #[error("too many sign-in attempts; locked until {until_ms}")]
+    TooManyAttempts { until_ms: i64 },
     /// 401: no valid, unexpired session.
     #[error("unauthenticated")]
     Unauthenticated,
@@ -63,6 +66,7 @@ impl Error {
         match self {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::InvalidCredentials | Error::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -83,6 +87,15 @@ impl Error {
             Error::InvalidCredentials => (
                 ErrorCode::InvalidCredentials,
                 "wrong username or password".to_owned(),
+            ),
+            Error::TooManyAttempts { until_ms } => (
+                ErrorCode::TooManyAttempts,
+                format!(
+                    "{} wrong passwords in a row: this username is locked for {} minutes \
+                     (until {until_ms} ms since 1970); ask a supervisor if you forgot it",
+                    huifang_core::api::SIGN_IN_MAX_FAILURES,
+                    huifang_core::api::SIGN_IN_LOCK_MINUTES
+                ),
             ),
             Error::Unauthenticated => (
                 ErrorCode::Unauthenticated,

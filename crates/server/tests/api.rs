@@ -110,6 +110,71 @@ async fn wrong_password_unknown_user_and_inactive_user_are_the_same_401() {
     }
 }
 
+/// Five wrong passwords in a row lock the name for a quarter of an hour: the fifth answer
+/// says so, and while locked even the right password is refused unchecked. Unknown names
+/// lock alike; a success starts the count again; the lock ends by itself.
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_name_for_a_quarter_of_an_hour() {
+    use huifang_core::api::SIGN_IN_MAX_FAILURES;
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        // A success in between starts the count again.
+        for _ in 0..SIGN_IN_MAX_FAILURES - 1 {
+            let wrong = sign_in(&app, "agent1", "wrong").await;
+            assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "[{label}]");
+        }
+        assert_eq!(sign_in(&app, "agent1", "demo").await.status, StatusCode::OK);
+        for n in 1..SIGN_IN_MAX_FAILURES {
+            let wrong = sign_in(&app, " Agent1 ", "wrong").await;
+            assert_eq!(
+                wrong.status,
+                StatusCode::UNAUTHORIZED,
+                "[{label}] failure {n}"
+            );
+        }
+        let fifth = sign_in(&app, "agent1", "wrong").await;
+        assert_eq!(fifth.status, StatusCode::TOO_MANY_REQUESTS, "[{label}]");
+        assert_eq!(fifth.api_error().error, ErrorCode::TooManyAttempts);
+        assert!(fifth.api_error().reason.contains("15 minutes"), "[{label}]");
+        let right = sign_in(&app, "agent1", "demo").await;
+        assert_eq!(
+            right.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "[{label}] locked: not even the right password"
+        );
+        assert!(right.header("set-cookie").is_none());
+        assert_eq!(
+            sign_in(&app, "agent2", "demo").await.status,
+            StatusCode::OK,
+            "[{label}] other names are not locked"
+        );
+
+        // A name that does not exist locks the same way (the answers tell nothing).
+        for _ in 0..SIGN_IN_MAX_FAILURES - 1 {
+            sign_in(&app, "nobody", "guess").await;
+        }
+        let unknown = sign_in(&app, "nobody", "guess").await;
+        assert_eq!(unknown.status, fifth.status, "[{label}]");
+        assert_eq!(unknown.api_error().error, ErrorCode::TooManyAttempts);
+
+        // A quarter of an hour later the lock is gone, and the right password works.
+        sqlx::query("UPDATE sign_in_attempts SET locked_until_ms = $1, last_failure_ms = $1")
+            .bind(huifang_server::db::now_ms() - 16 * 60 * 1000)
+            .execute(&state.db.pool)
+            .await
+            .expect("age the lock");
+        assert_eq!(sign_in(&app, "agent1", "demo").await.status, StatusCode::OK);
+        let left: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_attempts WHERE username = 'agent1'")
+                .fetch_one(&state.db.pool)
+                .await
+                .expect("count");
+        assert_eq!(left, 0, "[{label}] a success clears the count");
+        state.db.close().await;
+    }
+}
+
 #[tokio::test]
 async fn me_without_a_valid_session_is_401() {
     for db in common::test_databases().await {

@@ -3,6 +3,7 @@
 //! A session token travels either as the `huifang_session` cookie (HttpOnly, set at sign-in,
 //! for the browser app) or as `Authorization: Bearer <token>` (API clients, scripts).
 
+mod lockout;
 mod password;
 pub mod session;
 mod token;
@@ -43,6 +44,9 @@ async fn sign_in(
     State(state): State<AppState>,
     ApiJson(request): ApiJson<SignInRequest>,
 ) -> Result<Response, Error> {
+    // A locked name is refused before any password is checked.
+    let attempts = lockout::key(&request.username);
+    lockout::check(&state.db, &attempts).await?;
     // A malformed username cannot exist: treat it as unknown, with the same work and answer.
     let found = match Username::parse(&request.username) {
         Ok(username) => crate::users::find_active_user(&state.db, &username).await?,
@@ -54,8 +58,9 @@ async fn sign_in(
     };
     let password_ok = verify_password(request.password, stored_hash).await?;
     let Some(user) = user.filter(|_| password_ok) else {
-        return Err(Error::InvalidCredentials);
+        return Err(lockout::failed(&state.db, &attempts).await?);
     };
+    lockout::succeeded(&state.db, &attempts).await?;
     let token = new_token()?;
     let expires_at_ms = session::create(&state.db, &token_hash(&token), &user.id).await?;
     tracing::info!(user = %user.username, "signed in");
