@@ -836,5 +836,22 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         ErrTooManyAttempts => {
             "5 wrong passwords in a row: this account is locked for 15 minutes. Try again later, or ask your supervisor."
         }
+        PasswordTitle => "Change password",
+        PasswordCurrent => "Current password",
+        PasswordNew => "New password",
+        PasswordRepeat => "New password again",
+        PasswordSave => "Change password",
+        PasswordSaving => "Changing…",
+        PasswordChanged => {
+            "Password changed. Other devices signed in to this account were signed out and need the new password."
+        }
+        PasswordHint => "At least 8 characters, not the username.",
+        PasswordErrShort => "The new password needs at least 8 characters.",
+        PasswordErrLong => "The new password may have at most 128 characters.",
+        PasswordErrUsername => "The new password may not be the username.",
+        PasswordErrUnchanged => "The new password is the same as the current one.",
+        PasswordErrRepeat => "The two new passwords differ.",
+        PasswordErrCurrent => "The current password is wrong.",
+        PasswordErrOffline => "Changing the password needs the network; connect and try again.",
     })
 }

@@ -191,6 +191,7 @@ keys! {
     RptTitle, RptPeriod, RptCustom, RptAreaCare, RptAreaService, RptAreaComplaints, RptAreaSales, RptDefinition, RptDetails, RptTrend, RptSeriesContact, RptSeriesSatisfied, RptSatisfactionSplit, RptContactByAgent, RptComplaintsCount, RptTimeToClose, RptHours, RptByCategory, RptByDepartment, RptFunnel, RptFollowUpByAdvisor, RptCaptured, RptFollowed, RptTestDriven, RptOrdered, RptDelivered, RptLost, RptBySource, RptByModel, RptByAdvisor, RptRecords, RptSummary, RptGroup, RptGroupOnline, RptBack, RptHit, RptMiss, RptScope, RptPrint, RptReached, RptStore, RptTotal,
     TodayKept,
     ErrTooManyAttempts,
+    PasswordTitle, PasswordCurrent, PasswordNew, PasswordRepeat, PasswordSave, PasswordSaving, PasswordChanged, PasswordHint, PasswordErrShort, PasswordErrLong, PasswordErrUsername, PasswordErrUnchanged, PasswordErrRepeat, PasswordErrCurrent, PasswordErrOffline,
 }
 
 impl Key {

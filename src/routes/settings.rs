@@ -49,6 +49,7 @@ pub fn Settings() -> impl IntoView {
                         }
                     })
             }}
+            <ChangePassword/>
             <StorageSection/>
             <h2>{i18n.text(Key::SettingsVersion)}</h2>
             <p data-testid="app-version">
@@ -122,5 +123,113 @@ fn StorageSection() -> impl IntoView {
                 })
         }}
         {move || refused.get().then(|| view! { <p class="hint">{i18n.t(Key::StoragePersistRefused)}</p> })}
+    }
+}
+
+/// Changing the signed-in user's password (online only: the server checks the current one).
+/// The rules are checked here first, in the person's language; the server checks them again.
+#[component]
+fn ChangePassword() -> impl IntoView {
+    use huifang_core::api::{ChangePasswordRequest, PasswordProblem, check_new_password};
+    let i18n = I18n::use_context();
+    let session = Session::use_context();
+    let net = Connectivity::use_context();
+    let current = RwSignal::new(String::new());
+    let new = RwSignal::new(String::new());
+    let repeat = RwSignal::new(String::new());
+    let saving = RwSignal::new(false);
+    // The outcome: Ok(()) changed, Err(message) refused.
+    let outcome = RwSignal::new(None::<Result<(), Key>>);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if saving.get_untracked() {
+            return;
+        }
+        let username = session
+            .user()
+            .map(|u| u.username.to_string())
+            .unwrap_or_default();
+        let (cur, next) = (current.get_untracked(), new.get_untracked());
+        let checked = check_new_password(&username, &cur, &next).map_err(|p| match p {
+            PasswordProblem::TooShort => Key::PasswordErrShort,
+            PasswordProblem::TooLong => Key::PasswordErrLong,
+            PasswordProblem::SameAsUsername => Key::PasswordErrUsername,
+            PasswordProblem::Unchanged => Key::PasswordErrUnchanged,
+        });
+        let checked = checked.and_then(|()| {
+            if next == repeat.get_untracked() {
+                Ok(())
+            } else {
+                Err(Key::PasswordErrRepeat)
+            }
+        });
+        if let Err(key) = checked {
+            outcome.set(Some(Err(key)));
+            return;
+        }
+        if !net.is_online() {
+            outcome.set(Some(Err(Key::PasswordErrOffline)));
+            return;
+        }
+        saving.set(true);
+        outcome.set(None);
+        spawn_local(async move {
+            let request = ChangePasswordRequest {
+                current: cur,
+                new: next,
+            };
+            let result = crate::sync::transport::post_json_empty("/api/auth/password", &request)
+                .await
+                .map_err(|e| match &e {
+                    crate::sync::transport::ApiClientError::Server { error, .. }
+                        if error.error == huifang_core::ErrorCode::InvalidCredentials =>
+                    {
+                        Key::PasswordErrCurrent
+                    }
+                    crate::sync::transport::ApiClientError::Network(_) => Key::PasswordErrOffline,
+                    _ => e.key(),
+                });
+            if result.is_ok() {
+                current.set(String::new());
+                new.set(String::new());
+                repeat.set(String::new());
+            }
+            saving.set(false);
+            outcome.set(Some(result));
+        });
+    };
+    let field = move |label: Key, value: RwSignal<String>, auto: &'static str| {
+        view! {
+            <label class="field">
+                <span class="label-text">{i18n.text(label)}</span>
+                <input
+                    type="password"
+                    autocomplete=auto
+                    prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev))
+                />
+            </label>
+        }
+    };
+    view! {
+        <form class="password-form" data-testid="change-password" on:submit=submit>
+            <h2>{i18n.text(Key::PasswordTitle)}</h2>
+            {field(Key::PasswordCurrent, current, "current-password")}
+            {field(Key::PasswordNew, new, "new-password")}
+            {field(Key::PasswordRepeat, repeat, "new-password")}
+            <p class="hint">{i18n.text(Key::PasswordHint)}</p>
+            {move || match outcome.get() {
+                Some(Ok(())) => view! {
+                    <p class="notice" role="status" data-testid="password-changed">{i18n.text(Key::PasswordChanged)}</p>
+                }.into_any(),
+                Some(Err(key)) => view! {
+                    <p class="error" role="alert" data-testid="password-error">{i18n.t(key)}</p>
+                }.into_any(),
+                None => ().into_any(),
+            }}
+            <button type="submit" disabled=move || saving.get()>
+                {move || i18n.t(if saving.get() { Key::PasswordSaving } else { Key::PasswordSave })}
+            </button>
+        </form>
     }
 }

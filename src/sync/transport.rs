@@ -94,6 +94,13 @@ pub async fn post_body<R: DeserializeOwned>(
     decode(send(request).await?).await
 }
 
+/// A POST of JSON whose answer carries nothing the app reads (204).
+pub async fn post_json_empty<B: Serialize>(path: &str, body: &B) -> Result<(), ApiClientError> {
+    send(with_schema(Request::post(path)).json(body))
+        .await
+        .map(|_| ())
+}
+
 /// A POST without a body whose answer carries nothing (204).
 pub async fn post_empty(path: &str) -> Result<(), ApiClientError> {
     send(with_schema(Request::post(path)).build())

@@ -14,6 +14,43 @@ pub struct SignInRequest {
     pub password: String,
 }
 
+/// `POST /api/auth/password`: the signed-in user's new password, with the current one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangePasswordRequest {
+    pub current: String,
+    pub new: String,
+}
+
+/// The shortest password a user may choose.
+pub const PASSWORD_MIN_CHARS: usize = 8;
+/// The longest (hashing is deliberately slow; a megabyte of password is an attack).
+pub const PASSWORD_MAX_CHARS: usize = 128;
+
+/// Why a new password is refused, before it reaches the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordProblem {
+    TooShort,
+    TooLong,
+    SameAsUsername,
+    Unchanged,
+}
+
+/// Checks a new password against the rules (the app before sending, the server again).
+pub fn check_new_password(username: &str, current: &str, new: &str) -> Result<(), PasswordProblem> {
+    let chars = new.chars().count();
+    if chars < PASSWORD_MIN_CHARS {
+        Err(PasswordProblem::TooShort)
+    } else if chars > PASSWORD_MAX_CHARS {
+        Err(PasswordProblem::TooLong)
+    } else if new.trim().eq_ignore_ascii_case(username.trim()) {
+        Err(PasswordProblem::SameAsUsername)
+    } else if new == current {
+        Err(PasswordProblem::Unchanged)
+    } else {
+        Ok(())
+    }
+}
+
 /// The answer to a successful sign-in. The browser also receives the token as an HttpOnly
 /// cookie; API clients (the load generator, scripts) send it as `Authorization: Bearer`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +147,33 @@ impl ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_password_follows_the_rules() {
+        use PasswordProblem::*;
+        assert_eq!(check_new_password("agent1", "demo", "short"), Err(TooShort));
+        assert_eq!(
+            check_new_password("salesmgr", "demo", " SalesMgr "),
+            Err(SameAsUsername)
+        );
+        assert_eq!(
+            check_new_password("agent1", "same-secret", "same-secret"),
+            Err(Unchanged)
+        );
+        assert_eq!(
+            check_new_password("agent1", "demo", &"x".repeat(129)),
+            Err(TooLong)
+        );
+        assert_eq!(
+            check_new_password("agent1", "demo", "八个字的中文密码"),
+            Ok(()),
+            "characters, not bytes"
+        );
+        assert_eq!(
+            check_new_password("agent1", "demo", "correct horse"),
+            Ok(())
+        );
+    }
 
     #[test]
     fn error_codes_serialise_as_their_names() {

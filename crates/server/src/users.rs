@@ -169,6 +169,30 @@ where
     Ok(UserId(id))
 }
 
+/// Sets a user's password hash and ends every other session of theirs (`keep`: the one that
+/// asked), so a password someone else learnt stops working on their devices at once.
+pub async fn set_password(
+    db: &Db,
+    user_id: &UserId,
+    password_hash: &str,
+    keep_session: &str,
+) -> Result<u64, Error> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(user_id.0.as_str())
+        .execute(&mut *tx)
+        .await?;
+    let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id.0.as_str())
+        .bind(keep_session)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok(ended)
+}
+
 /// Turns a user's sign-in on or off; off also ends their sessions.
 pub async fn set_user_active(db: &Db, user_id: &UserId, active: bool) -> Result<(), Error> {
     let mut tx = db.pool.begin().await?;

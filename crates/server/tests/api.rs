@@ -175,6 +175,102 @@ async fn five_wrong_passwords_lock_the_name_for_a_quarter_of_an_hour() {
     }
 }
 
+/// A signed-in user changes their password with the current one: the new one signs in, the
+/// old one no longer does, their other sessions end and this one stays. Rule breaks are 400s
+/// with reasons; a wrong current password is a wrong sign-in and counts towards the lock.
+#[tokio::test]
+async fn a_password_is_changed_with_the_current_one_and_other_sessions_end() {
+    use axum::body::Body;
+    use axum::http::Request;
+    let change = |token: &str, current: &str, new: &str| {
+        Request::post("/api/auth/password")
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(Body::from(
+                json!({"current": current, "new": new}).to_string(),
+            ))
+            .expect("request")
+    };
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        let here = token_for(&app, "agent2").await;
+        let elsewhere = token_for(&app, "agent1").await;
+        let demo = huifang_server::DEMO_PASSWORD;
+        let short = send(&app, change(&here, demo, "short")).await;
+        assert_eq!(short.status, StatusCode::BAD_REQUEST, "[{label}]");
+        assert!(short.api_error().reason.contains("at least 8"), "[{label}]");
+        let first = send(&app, change(&here, demo, "a-new-secret-1")).await;
+        assert_eq!(
+            first.status,
+            StatusCode::NO_CONTENT,
+            "[{label}] {}",
+            first.text()
+        );
+        let other_tablet = sign_in(&app, "agent2", "a-new-secret-1").await.json()["token"]
+            .as_str()
+            .expect("signed in with the new password")
+            .to_owned();
+        let same = send(&app, change(&here, "a-new-secret-1", "a-new-secret-1")).await;
+        assert_eq!(same.status, StatusCode::BAD_REQUEST, "[{label}]");
+        assert!(
+            same.api_error().reason.contains("same as the current"),
+            "[{label}]"
+        );
+        let wrong = send(&app, change(&here, "not-it", "another-secret")).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "[{label}]");
+        assert_eq!(wrong.api_error().error, ErrorCode::InvalidCredentials);
+        let me = send(&app, get_with_token("/api/auth/me", &here)).await;
+        assert_eq!(
+            me.status,
+            StatusCode::OK,
+            "[{label}] a wrong guess signs nobody out"
+        );
+
+        let ok = send(&app, change(&here, "a-new-secret-1", "second-secret-2")).await;
+        assert_eq!(ok.status, StatusCode::NO_CONTENT, "[{label}] {}", ok.text());
+        assert_eq!(
+            send(&app, get_with_token("/api/auth/me", &here))
+                .await
+                .status,
+            StatusCode::OK,
+            "[{label}] this session stays"
+        );
+        assert_eq!(
+            send(&app, get_with_token("/api/auth/me", &other_tablet))
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED,
+            "[{label}] the other sessions end"
+        );
+        assert_eq!(
+            send(&app, get_with_token("/api/auth/me", &elsewhere))
+                .await
+                .status,
+            StatusCode::OK,
+            "[{label}] other people's sessions do not"
+        );
+        assert_eq!(
+            sign_in(&app, "agent2", "a-new-secret-1").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            sign_in(&app, "agent2", "second-secret-2").await.status,
+            StatusCode::OK
+        );
+        let anonymous = send(
+            &app,
+            post_json(
+                "/api/auth/password",
+                &json!({"current": "x", "new": "y-long-enough"}),
+            ),
+        )
+        .await;
+        assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "[{label}]");
+        state.db.close().await;
+    }
+}
+
 #[tokio::test]
 async fn me_without_a_valid_session_is_401() {
     for db in common::test_databases().await {

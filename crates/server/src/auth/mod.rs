@@ -21,6 +21,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use huifang_core::api::ChangePasswordRequest;
 use huifang_core::{SignInRequest, SignInResponse, UserProfile, Username};
 use serde::{Deserialize, Serialize};
 
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/sign-in", post(sign_in))
         .route("/auth/sign-out", post(sign_out))
         .route("/auth/me", get(me))
+        .route("/auth/password", post(change_password))
 }
 
 async fn sign_in(
@@ -79,6 +81,55 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<R
     }
     let cleared = session_cookie("", 0)?;
     Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, cleared)]).into_response())
+}
+
+/// `POST /api/auth/password`: a new password for the signed-in user, given the current one.
+/// A wrong current password counts towards the sign-in lockout (this is no way around it)
+/// and is answered like a wrong sign-in;
+/// the new one must follow the rules ([`huifang_core::api::check_new_password`]). Every other
+/// session of the user ends; this one stays.
+async fn change_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    CurrentUser(me): CurrentUser,
+    ApiJson(request): ApiJson<ChangePasswordRequest>,
+) -> Result<StatusCode, Error> {
+    use huifang_core::api::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, PasswordProblem};
+    let token = session_token(&headers).ok_or(Error::Unauthenticated)?;
+    let attempts = lockout::key(me.username.as_str());
+    lockout::check(&state.db, &attempts).await?;
+    let stored = crate::users::find_active_user(&state.db, &me.username)
+        .await?
+        .map(|(_, hash)| hash);
+    if request.current.chars().count() > PASSWORD_MAX_CHARS
+        || !verify_password(request.current.clone(), stored).await?
+    {
+        // 401 invalid_credentials (the app says "the current password is wrong"), or 429
+        // once the wrong guesses lock the name.
+        return Err(lockout::failed(&state.db, &attempts).await?);
+    }
+    huifang_core::api::check_new_password(me.username.as_str(), &request.current, &request.new)
+        .map_err(|problem| {
+            Error::BadRequest(match problem {
+                PasswordProblem::TooShort => {
+                    format!("the new password needs at least {PASSWORD_MIN_CHARS} characters")
+                }
+                PasswordProblem::TooLong => {
+                    format!("the new password may have at most {PASSWORD_MAX_CHARS} characters")
+                }
+                PasswordProblem::SameAsUsername => {
+                    "the new password may not be the username".to_owned()
+                }
+                PasswordProblem::Unchanged => {
+                    "the new password is the same as the current one".to_owned()
+                }
+            })
+        })?;
+    lockout::succeeded(&state.db, &attempts).await?;
+    let hash = hash_password(request.new).await?;
+    let ended = crate::users::set_password(&state.db, &me.id, &hash, &token_hash(token)).await?;
+    tracing::info!(user = %me.username, other_sessions_ended = ended, "password changed");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn me(CurrentUser(user): CurrentUser) -> Json<Me> {
