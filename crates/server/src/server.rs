@@ -15,6 +15,7 @@ pub struct RunningServer {
     state: AppState,
     shutdown: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    housekeeping: JoinHandle<()>,
 }
 
 /// Connects to the database (migrating, seeding with `demo`), binds `config.listen` and serves
@@ -44,12 +45,23 @@ pub async fn spawn(config: Config) -> Result<RunningServer, Error> {
             })
             .await
     });
+    let db = state.db.clone();
+    let housekeeping = tokio::spawn(async move {
+        let mut every = tokio::time::interval(crate::auth::HOUSEKEEPING_EVERY);
+        loop {
+            every.tick().await;
+            if let Err(e) = crate::auth::housekeeping(&db).await {
+                tracing::error!(error = %e, "housekeeping failed; tried again in an hour");
+            }
+        }
+    });
     tracing::info!(%addr, database = state.db.backend.as_str(), "listening");
     Ok(RunningServer {
         addr,
         state,
         shutdown,
         task,
+        housekeeping,
     })
 }
 
@@ -72,6 +84,7 @@ impl RunningServer {
     /// Stops accepting, lets requests in flight finish, closes the database pool. Returns once
     /// the port is closed, so the same address can be bound again at once.
     pub async fn stop(self) {
+        self.housekeeping.abort();
         let _ = self.shutdown.send(());
         match self.task.await {
             Ok(Ok(())) => {}

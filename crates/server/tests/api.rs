@@ -321,11 +321,27 @@ async fn an_expired_session_is_refused() {
             .expect("expire");
         let me = send(&app, get_with_token("/api/auth/me", &token)).await;
         assert_eq!(me.status, StatusCode::UNAUTHORIZED, "[{label}]");
+        // A failed sign-in of two days ago and one of now: the sweep takes the old one.
+        sign_in(&app, "agent1", "wrong").await;
+        sign_in(&app, "agent3", "wrong").await;
+        sqlx::query("UPDATE sign_in_attempts SET last_failure_ms = $1 WHERE username = 'agent1'")
+            .bind(huifang_server::db::now_ms() - 2 * 24 * 60 * 60 * 1000)
+            .execute(&state.db.pool)
+            .await
+            .expect("age");
         assert_eq!(
-            huifang_server::auth::session::delete_expired(&state.db)
+            huifang_server::auth::housekeeping(&state.db)
                 .await
-                .expect("cleanup"),
-            1
+                .expect("the sweep"),
+            (1, 1),
+            "[{label}] the expired session and the day-old failure go"
+        );
+        assert_eq!(
+            huifang_server::auth::housekeeping(&state.db)
+                .await
+                .expect("again"),
+            (0, 0),
+            "[{label}] the recent failure stays"
         );
         state.db.close().await;
     }

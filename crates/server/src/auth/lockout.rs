@@ -65,11 +65,6 @@ pub async fn failed(db: &Db, name: &str) -> Result<Error, Error> {
     .bind(locked_until)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM sign_in_attempts WHERE last_failure_ms < $1 AND locked_until_ms < $2")
-        .bind(now - KEEP_MS)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
     tx.commit().await?;
     if locked_until > 0 {
         tracing::warn!(
@@ -83,6 +78,19 @@ pub async fn failed(db: &Db, name: &str) -> Result<Error, Error> {
     } else {
         Ok(Error::InvalidCredentials)
     }
+}
+
+/// Sweeps the rows of names nobody has failed with for a day (and not locked now).
+pub async fn sweep(db: &Db) -> Result<u64, Error> {
+    let now = now_ms();
+    let done = sqlx::query(
+        "DELETE FROM sign_in_attempts WHERE last_failure_ms < $1 AND locked_until_ms < $2",
+    )
+    .bind(now - KEEP_MS)
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// A successful sign-in: the count starts again.

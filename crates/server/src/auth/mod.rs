@@ -3,7 +3,7 @@
 //! A session token travels either as the `huifang_session` cookie (HttpOnly, set at sign-in,
 //! for the browser app) or as `Authorization: Bearer <token>` (API clients, scripts).
 
-mod lockout;
+pub mod lockout;
 mod password;
 pub mod session;
 mod token;
@@ -24,6 +24,24 @@ use axum::{Json, Router};
 use huifang_core::api::ChangePasswordRequest;
 use huifang_core::{SignInRequest, SignInResponse, UserProfile, Username};
 use serde::{Deserialize, Serialize};
+
+/// How often the server sweeps expired sessions and old failed sign-ins.
+pub const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_secs(60 * 60);
+
+/// One sweep: expired sessions and day-old failed sign-ins leave the database. Returns how
+/// many rows of each went.
+pub async fn housekeeping(db: &crate::db::Db) -> Result<(u64, u64), Error> {
+    let sessions = session::delete_expired(db).await?;
+    let attempts = lockout::sweep(db).await?;
+    if sessions + attempts > 0 {
+        tracing::info!(
+            sessions,
+            attempts,
+            "swept expired sessions and old failed sign-ins"
+        );
+    }
+    Ok((sessions, attempts))
+}
 
 /// The cookie that carries the session token.
 pub const SESSION_COOKIE: &str = "huifang_session";
