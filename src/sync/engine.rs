@@ -58,9 +58,10 @@ const SOON_AFTER_WRITE_MS: u32 = 400;
 const PERIODIC_MS: u32 = 30_000;
 /// How long a tab lets other tabs' news settle before it re-reads.
 const REFRESH_SETTLE_MS: u32 = 200;
-/// After this tab's own save, the pages re-read at most this often: a burst of saves (a run
-/// of attempts, a form of several changes) costs the open page one re-read, not one each,
-/// and the next save does not queue behind the page working out its list again.
+/// After this tab's own save the pages re-read at once, and then at most once more in this
+/// time however many saves follow: a burst of saves (a run of attempts, an import) costs the
+/// open page two re-reads, not one each, and the saves do not queue behind the page working
+/// out its list again and again.
 const LOCAL_SETTLE_MS: u32 = 100;
 /// The watchdog: a run taking longer than this is abandoned and retried with backoff.
 const RUN_TIMEOUT_MS: u32 = 60_000;
@@ -338,6 +339,7 @@ struct Inner {
     refresh_scheduled: Cell<bool>,
     refresh_conflicts: Cell<bool>,
     local_refresh_scheduled: Cell<bool>,
+    local_refresh_pending: Cell<bool>,
     leadership: RefCell<Option<LockGuard>>,
     /// Moves on whenever the device's records may have changed (see [`Snapshot`]).
     generation: Cell<u64>,
@@ -407,6 +409,7 @@ impl SyncEngine {
                 refresh_scheduled: Cell::new(false),
                 refresh_conflicts: Cell::new(false),
                 local_refresh_scheduled: Cell::new(false),
+                local_refresh_pending: Cell::new(false),
                 leadership: RefCell::new(None),
                 generation: Cell::new(0),
                 snapshot: RefCell::new(None),
@@ -561,17 +564,22 @@ impl SyncEngine {
         });
     }
 
-    /// This tab saved a change: the pages re-read within `LOCAL_SETTLE_MS` (the snapshot
-    /// already holds the change; only telling the pages waits).
+    /// This tab saved a change: the pages re-read at once, unless they did for a save less
+    /// than `LOCAL_SETTLE_MS` ago; then once when that time is up, for all the saves since.
     fn changed_here(&self) {
-        if self.inner.local_refresh_scheduled.replace(true) {
+        if self.inner.local_refresh_scheduled.get() {
+            self.inner.local_refresh_pending.set(true);
             return;
         }
+        self.inner.changes.try_update(|n| *n += 1);
+        self.inner.local_refresh_scheduled.set(true);
         let this = self.clone();
         spawn_local(async move {
             TimeoutFuture::new(LOCAL_SETTLE_MS).await;
             this.inner.local_refresh_scheduled.set(false);
-            this.inner.changes.try_update(|n| *n += 1);
+            if this.inner.local_refresh_pending.replace(false) {
+                this.inner.changes.try_update(|n| *n += 1);
+            }
         });
     }
 
