@@ -33,6 +33,12 @@ pub struct Config {
     #[arg(long, env = "HUIFANG_DEMO", value_parser = BoolishValueParser::new(), default_value_t = false)]
     pub demo: bool,
 
+    /// Mark the session cookie `Secure`: turn on when tablets reach the server over HTTPS
+    /// (behind a TLS proxy); browsers then never send the session over plain HTTP. Off by
+    /// default, because a browser drops a Secure cookie set over plain `http://` (the demo).
+    #[arg(long, env = "HUIFANG_SECURE_COOKIES", value_parser = BoolishValueParser::new(), default_value_t = false)]
+    pub secure_cookies: bool,
+
     /// Folder for uploaded blobs (signatures, photos), outside the database.
     #[arg(long, env = "HUIFANG_BLOB_DIR", default_value = "data/blobs")]
     pub blob_dir: PathBuf,
@@ -158,6 +164,7 @@ impl Config {
             blob_dir: static_dir.with_file_name("blobs"),
             static_dir,
             demo: false,
+            secure_cookies: false,
             blob_max_bytes: 5 * 1024 * 1024,
             max_clock_ahead_secs: 300,
             complaint_rules: ComplaintRules::default(),

@@ -25,6 +25,8 @@ pub struct AppState {
     pub models: Arc<Vec<String>>,
     /// The store's test-drive cars (`--test-drive-fleet`): sent with the directory.
     pub test_drive_fleet: Arc<Vec<String>>,
+    /// Whether the session cookie is marked `Secure` (`--secure-cookies`).
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -58,6 +60,7 @@ impl AppState {
             sales_rules: Arc::new(config.sales_rules.clone()),
             models: Arc::new(config.models.clone()),
             test_drive_fleet: Arc::new(config.test_drive_fleet.clone()),
+            secure_cookies: config.secure_cookies,
         })
     }
 }

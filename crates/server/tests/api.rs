@@ -44,6 +44,10 @@ async fn sign_in_sets_a_cookie_and_the_token_works_as_bearer_and_cookie() {
                 "[{label}] {cookie} has {attribute}"
             );
         }
+        assert!(
+            !cookie.contains("Secure"),
+            "[{label}] plain HTTP by default: {cookie}"
+        );
 
         let me = send(&app, get_with_token("/api/auth/me", &token)).await;
         assert_eq!(me.status, StatusCode::OK, "[{label}] {}", me.text());
@@ -269,6 +273,41 @@ async fn a_password_is_changed_with_the_current_one_and_other_sessions_end() {
         assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED, "[{label}]");
         state.db.close().await;
     }
+}
+
+/// Behind HTTPS (`--secure-cookies`) the session cookie, and the one that clears it, are
+/// `Secure`: a browser never sends them over plain HTTP.
+#[tokio::test]
+async fn secure_cookies_are_marked_secure() {
+    let db = common::test_databases()
+        .await
+        .into_iter()
+        .next()
+        .expect("sqlite");
+    let mut config = db.config();
+    config.demo = true;
+    config.secure_cookies = true;
+    let (app, state) = common::app_with(&config).await;
+    let signed_in = sign_in(&app, "agent1", "demo").await;
+    let cookie = signed_in.header("set-cookie").expect("a cookie");
+    assert!(cookie.ends_with("; Secure"), "{cookie}");
+    let token = signed_in.json()["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let out = send(
+        &app,
+        axum::http::Request::post("/api/auth/sign-out")
+            .header("authorization", format!("Bearer {token}"))
+            .body(axum::body::Body::empty())
+            .expect("request"),
+    )
+    .await;
+    assert!(
+        out.header("set-cookie")
+            .is_some_and(|c| c.contains("Max-Age=0") && c.ends_with("; Secure"))
+    );
+    state.db.close().await;
 }
 
 #[tokio::test]

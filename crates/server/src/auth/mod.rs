@@ -84,7 +84,7 @@ async fn sign_in(
     let token = new_token()?;
     let expires_at_ms = session::create(&state.db, &token_hash(&token), &user.id).await?;
     tracing::info!(user = %user.username, "signed in");
-    let cookie = session_cookie(&token, session::SESSION_TTL_MS / 1000)?;
+    let cookie = session_cookie(&token, session::SESSION_TTL_MS / 1000, state.secure_cookies)?;
     let body = SignInResponse {
         user,
         token,
@@ -97,7 +97,7 @@ async fn sign_out(State(state): State<AppState>, headers: HeaderMap) -> Result<R
     if let Some(token) = session_token(&headers) {
         session::delete(&state.db, &token_hash(token)).await?;
     }
-    let cleared = session_cookie("", 0)?;
+    let cleared = session_cookie("", 0, state.secure_cookies)?;
     Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, cleared)]).into_response())
 }
 
@@ -154,9 +154,10 @@ async fn me(CurrentUser(user): CurrentUser) -> Json<Me> {
     Json(Me { user })
 }
 
-fn session_cookie(token: &str, max_age_secs: i64) -> Result<HeaderValue, Error> {
+fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> Result<HeaderValue, Error> {
+    let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/api; Max-Age={max_age_secs}"
+        "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/api; Max-Age={max_age_secs}{secure}"
     ))
     .map_err(|e| Error::Internal(format!("building the session cookie failed: {e}")))
 }
