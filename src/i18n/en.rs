@@ -853,5 +853,17 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         PasswordErrRepeat => "The two new passwords differ.",
         PasswordErrCurrent => "The current password is wrong.",
         PasswordErrOffline => "Changing the password needs the network; connect and try again.",
+        RptAudit => "Export log",
+        RptAuditHint => {
+            "Who exported which customer data, and when (personal information protection)."
+        }
+        RptAuditEmpty => "Nothing has been exported yet.",
+        RptAuditOnline => "The export log needs the network.",
+        AuditWhen => "When",
+        AuditWho => "Who",
+        AuditWhat => "What",
+        AuditDetail => "Covering",
+        AuditExportComplaintStats => "Exported the complaint statistics",
+        AuditExportCallbackSummary => "Exported the callback summary",
     })
 }

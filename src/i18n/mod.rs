@@ -192,6 +192,7 @@ keys! {
     TodayKept,
     ErrTooManyAttempts,
     PasswordTitle, PasswordCurrent, PasswordNew, PasswordRepeat, PasswordSave, PasswordSaving, PasswordChanged, PasswordHint, PasswordErrShort, PasswordErrLong, PasswordErrUsername, PasswordErrUnchanged, PasswordErrRepeat, PasswordErrCurrent, PasswordErrOffline,
+    RptAudit, RptAuditHint, RptAuditEmpty, RptAuditOnline, AuditWhen, AuditWho, AuditWhat, AuditDetail, AuditExportComplaintStats, AuditExportCallbackSummary,
 }
 
 impl Key {

@@ -791,5 +791,15 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         PasswordErrRepeat => "两次输入的新密码不一致。",
         PasswordErrCurrent => "当前密码不正确。",
         PasswordErrOffline => "修改密码需要联网，请连接网络后再试。",
+        RptAudit => "导出记录",
+        RptAuditHint => "谁在何时导出了哪些客户数据（个人信息保护）。",
+        RptAuditEmpty => "还没有导出记录。",
+        RptAuditOnline => "导出记录需要联网查看。",
+        AuditWhen => "时间",
+        AuditWho => "操作人",
+        AuditWhat => "操作",
+        AuditDetail => "内容",
+        AuditExportComplaintStats => "导出投诉分类统计表",
+        AuditExportCallbackSummary => "导出回访总结报告",
     })
 }

@@ -70,6 +70,7 @@ fn Detail(role: Role, me: huifang_core::UserId) -> impl IntoView {
             "reports" => match params.read().get("id").as_deref() {
                 Some("summary") => view! { <report_summary::SummaryPage role=role/> }.into_any(),
                 Some("group") => view! { <report_summary::GroupPage role=role/> }.into_any(),
+                Some("audit") => view! { <report_summary::AuditPage role=role/> }.into_any(),
                 _ => view! { <reports::DrillPage role=role/> }.into_any(),
             },
             _ => view! { <NotFound/> }.into_any(),

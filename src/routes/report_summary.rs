@@ -258,3 +258,65 @@ fn GroupTable(g: GroupReport) -> impl IntoView {
         </div>
     }
 }
+
+/// 导出记录: the store's audit log of exports, for store and group managers (online: the log
+/// lives on the server).
+#[component]
+pub fn AuditPage(role: Role) -> impl IntoView {
+    use huifang_core::api::AuditEntry;
+    let i18n = I18n::use_context();
+    if !matches!(role, Role::StoreManager | Role::GroupManager) {
+        return no_access_view(i18n);
+    }
+    type Read = Result<Vec<AuditEntry>, (Key, String)>;
+    let answer: RwSignal<Option<Read>> = RwSignal::new(None);
+    spawn_local(async move {
+        let got = transport::get_json::<Vec<AuditEntry>>("/api/audit").await;
+        answer.set(Some(got.map_err(|e| (e.key(), e.to_string()))));
+    });
+    let action = move |a: &str| match a {
+        "export_complaint_stats" => i18n.t(Key::AuditExportComplaintStats).to_owned(),
+        "export_callback_summary" => i18n.t(Key::AuditExportCallbackSummary).to_owned(),
+        other => other.to_owned(),
+    };
+    view! {
+        <section class="card" data-section="/reports/audit">
+            <p class="no-print"><A href="/reports">{i18n.text(Key::RptBack)}</A></p>
+            <h1>{i18n.text(Key::RptAudit)}</h1>
+            <p class="hint">{i18n.text(Key::RptAuditHint)}</p>
+            {move || match answer.get() {
+                None => view! { <p>{i18n.text(Key::SyncOpening)}</p> }.into_any(),
+                Some(Err((key, detail))) => view! {
+                    <p class="error" role="alert" title=detail>{i18n.t(key)}</p>
+                    <p class="hint">{i18n.text(Key::RptAuditOnline)}</p>
+                }.into_any(),
+                Some(Ok(entries)) if entries.is_empty() => view! {
+                    <p class="hint" data-testid="audit-empty">{i18n.text(Key::RptAuditEmpty)}</p>
+                }.into_any(),
+                Some(Ok(entries)) => view! {
+                    <div class="table-scroll">
+                        <table class="table" data-testid="audit-log">
+                            <thead><tr>
+                                <th>{i18n.text(Key::AuditWhen)}</th>
+                                <th>{i18n.text(Key::AuditWho)}</th>
+                                <th>{i18n.text(Key::AuditWhat)}</th>
+                                <th>{i18n.text(Key::AuditDetail)}</th>
+                            </tr></thead>
+                            <tbody>
+                                {entries.into_iter().map(|e| view! {
+                                    <tr data-testid="audit-entry">
+                                        <td>{crate::i18n::format::date_time(i18n.lang(), e.at_ms)}</td>
+                                        <td>{format!("@{}", e.username)}</td>
+                                        <td>{action(&e.action)}</td>
+                                        <td>{e.detail}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any(),
+            }}
+        </section>
+    }
+    .into_any()
+}

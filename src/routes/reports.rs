@@ -281,6 +281,7 @@ pub fn ReportsPage(role: Role) -> impl IntoView {
                 {(role != Role::SalesManager).then(|| view! { <A href=move || format!("/reports/summary?{}", query_string(period.get()))>{i18n.text(Key::RptSummary)}</A> })}
                 {shown.contains(&Area::Complaints).then(|| view! { " · " <A href="/complaints/stats">{i18n.text(Key::CmpStats)}</A> })}
                 {(role == Role::GroupManager).then(|| view! { " · " <A href=move || format!("/reports/group?{}", query_string(period.get()))>{i18n.text(Key::RptGroup)}</A> })}
+                {matches!(role, Role::StoreManager | Role::GroupManager).then(|| view! { " · " <A href="/reports/audit">{i18n.text(Key::RptAudit)}</A> })}
             </nav>
             <PeriodPicker period=period/>
             {move || match figures.get() {

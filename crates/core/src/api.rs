@@ -122,6 +122,18 @@ impl fmt::Display for ErrorCode {
     }
 }
 
+/// One entry of the audit log (`GET /api/audit`): who took customers' data out, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at_ms: i64,
+    pub user_id: String,
+    pub username: String,
+    /// `export_complaint_stats`, `export_callback_summary`.
+    pub action: String,
+    /// What it covered (the period or campaign, how many records, the format).
+    pub detail: String,
+}
+
 /// Wrong passwords in a row that lock a username (the fifth is refused and locks it).
 pub const SIGN_IN_MAX_FAILURES: i64 = 5;
 /// How long a locked username stays locked, whatever password comes.

@@ -103,3 +103,52 @@ async fn trust_password_change_in_the_settings() {
     browser.close().await;
     app.stop().await;
 }
+
+/// An export is written to the audit log, and the store manager reads who exported what in
+/// the app (报表 → 导出记录).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_exports_are_in_the_managers_audit_log() {
+    let mut app = TestApp::start().await.expect("server starts");
+    let browser = TestBrowser::launch().await.expect("Chromium starts");
+    let tablet = browser.open(&app.url()).await.expect("app opens");
+    tablet.wait_for_text("登录").await.expect("sign-in page");
+    // The supervisor exports the complaint statistics (as the page's download link does).
+    let status: u16 = tablet
+        .eval(
+            "(async () => { \
+               await fetch('/api/auth/sign-in', { method: 'POST', \
+                 headers: { 'content-type': 'application/json' }, \
+                 body: JSON.stringify({ username: 'supervisor', password: 'demo' }) }); \
+               const r = await fetch('/api/complaints/stats?from=2026-11-01&to=2026-11-30&format=csv'); \
+               await fetch('/api/auth/sign-out', { method: 'POST' }); \
+               return r.status; })()",
+        )
+        .await
+        .expect("the export");
+    assert_eq!(status, 200);
+
+    tablet.sign_in("manager", "demo").await.expect("sign in");
+    tablet.navigate("/reports").await.expect("reports");
+    tablet
+        .click_link("导出记录")
+        .await
+        .expect("the export log link");
+    tablet
+        .wait_until(
+            "document.querySelectorAll('[data-testid=audit-entry]').length === 1",
+            "one entry",
+        )
+        .await
+        .expect("the entry");
+    let row = tablet
+        .text_of("[data-testid=audit-entry]")
+        .await
+        .expect("the row");
+    assert!(
+        row.contains("@supervisor") && row.contains("导出投诉分类统计表") && row.contains("csv"),
+        "who, what and what it covered: {row}"
+    );
+
+    browser.close().await;
+    app.stop().await;
+}

@@ -217,6 +217,19 @@ async fn export_stats(
                 .map_err(|e| Error::Internal(format!("writing the complaint statistics: {e}")))?
         }
     };
+    crate::audit::record(
+        &state.db,
+        &me,
+        crate::audit::Action::ExportComplaintStats,
+        &format!(
+            "{} – {}, {} complaints, {}",
+            request.period.from,
+            request.period.to,
+            table.total,
+            request.format.extension()
+        ),
+    )
+    .await?;
     tracing::info!(
         user = %me.username,
         from = %request.period.from,

@@ -4,6 +4,7 @@
 //! `tower::ServiceExt::oneshot`); [`spawn`] starts it on a real port and hands back a
 //! [`RunningServer`] that can be stopped; [`run`] is what the binary does.
 
+pub mod audit;
 pub mod auth;
 pub mod blobs;
 pub mod complaints;
@@ -63,6 +64,7 @@ fn api_router() -> Router<AppState> {
         .merge(tasks::router())
         .merge(complaints::router())
         .merge(reports::router())
+        .merge(audit::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))

@@ -413,6 +413,18 @@ async fn export_summary(
                 .map_err(|e| Error::Internal(format!("writing the callback summary: {e}")))?
         }
     };
+    crate::audit::record(
+        &state.db,
+        &me,
+        crate::audit::Action::ExportCallbackSummary,
+        &format!(
+            "{}, {} callbacks, {}",
+            request.covers(),
+            report.reached.den,
+            request.format.extension()
+        ),
+    )
+    .await?;
     tracing::info!(
         user = %me.username,
         covers = %request.covers(),
