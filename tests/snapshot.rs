@@ -257,6 +257,32 @@ async fn this_tabs_writes_are_patched_in_without_reading_every_record() {
     close(&user, vec![tab, there]).await;
 }
 
+#[wasm_bindgen_test]
+async fn readers_asking_together_while_a_change_is_patched_in_all_see_it() {
+    let user = profile("together");
+    let tab = open_tab(&user).await;
+    let first = new_customer(&tab.engine, "陈先生").await;
+    let _kept = tab.engine.snapshot().await.expect("reads");
+    let second = new_customer(&tab.engine, "李女士").await;
+    // The first reader takes the noted record to re-read it; the second must wait for that
+    // (the kept records look up to date meanwhile), not answer without the change.
+    let (a, b, conflicts) = futures::join!(
+        tab.engine.snapshot(),
+        tab.engine.snapshot(),
+        tab.engine.conflicts()
+    );
+    let mut want = vec![first, second];
+    want.sort();
+    assert_eq!(ids(&a.expect("reads")), want);
+    assert_eq!(
+        ids(&b.expect("reads")),
+        want,
+        "the second reader sees the change too"
+    );
+    assert!(conflicts.expect("reads").is_empty());
+    close(&user, vec![tab]).await;
+}
+
 /// A customer pulled at `version`, with an open conflict on its name when `conflict`.
 fn pulled_customer(
     user: &UserProfile,

@@ -797,15 +797,8 @@ impl SyncEngine {
 
     /// Runs `f` on the snapshot brought up to date (see [`Self::snapshot`]).
     async fn with_snapshot<T>(&self, f: impl FnOnce(&Snapshot) -> T) -> Result<T, EngineError> {
-        if let Some(s) = self
-            .inner
-            .snapshot
-            .borrow()
-            .as_ref()
-            .filter(|s| self.is_fresh(s))
-        {
-            return Ok(f(s));
-        }
+        // Always under the lock (free, it costs nothing): while another caller patches the
+        // kept snapshot, its noted records are taken out of it and it only LOOKS fresh.
         let _one_read = self.inner.snapshot_read.lock().await;
         // Another caller may have brought it up to date while this one waited.
         if let Some(s) = self
