@@ -865,5 +865,6 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         AuditDetail => "Covering",
         AuditExportComplaintStats => "Exported the complaint statistics",
         AuditExportCallbackSummary => "Exported the callback summary",
+        AuditImportCustomers => "Imported a customer list",
     })
 }

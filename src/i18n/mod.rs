@@ -193,6 +193,7 @@ keys! {
     ErrTooManyAttempts,
     PasswordTitle, PasswordCurrent, PasswordNew, PasswordRepeat, PasswordSave, PasswordSaving, PasswordChanged, PasswordHint, PasswordErrShort, PasswordErrLong, PasswordErrUsername, PasswordErrUnchanged, PasswordErrRepeat, PasswordErrCurrent, PasswordErrOffline,
     RptAudit, RptAuditHint, RptAuditEmpty, RptAuditOnline, AuditWhen, AuditWho, AuditWhat, AuditDetail, AuditExportComplaintStats, AuditExportCallbackSummary,
+    AuditImportCustomers,
 }
 
 impl Key {

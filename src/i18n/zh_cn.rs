@@ -801,5 +801,6 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         AuditDetail => "内容",
         AuditExportComplaintStats => "导出投诉分类统计表",
         AuditExportCallbackSummary => "导出回访总结报告",
+        AuditImportCustomers => "导入客户名单",
     })
 }

@@ -277,6 +277,7 @@ pub fn AuditPage(role: Role) -> impl IntoView {
     let action = move |a: &str| match a {
         "export_complaint_stats" => i18n.t(Key::AuditExportComplaintStats).to_owned(),
         "export_callback_summary" => i18n.t(Key::AuditExportCallbackSummary).to_owned(),
+        "import_customers" => i18n.t(Key::AuditImportCustomers).to_owned(),
         other => other.to_owned(),
     };
     view! {

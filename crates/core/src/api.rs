@@ -128,7 +128,7 @@ pub struct AuditEntry {
     pub at_ms: i64,
     pub user_id: String,
     pub username: String,
-    /// `export_complaint_stats`, `export_callback_summary`.
+    /// `export_complaint_stats`, `export_callback_summary`, `import_customers`.
     pub action: String,
     /// What it covered (the period or campaign, how many records, the format).
     pub detail: String,

@@ -1,8 +1,9 @@
 //! The audit log (PIPL): who took customers' personal data out of the system, and when.
 //!
-//! Every export of a sheet (the complaint statistics, the callback summary) is written here
-//! with what it covered, in the same request that answers it: an export whose entry cannot
-//! be written is not answered. Store and group managers read their store's entries, newest
+//! Every export of a sheet (the complaint statistics, the callback summary) and every import
+//! of a customer list is written here with what it covered, in the same request that answers
+//! it: an export or import whose entry cannot be written is not answered (and the import does
+//! not start). Store and group managers read their store's entries, newest
 //! first (`GET /api/audit?limit=`).
 
 use crate::auth::CurrentUser;
@@ -28,6 +29,8 @@ pub enum Action {
     ExportComplaintStats,
     /// 回访总结报告, as CSV or XLSX.
     ExportCallbackSummary,
+    /// A customer list imported from the DMS (the rows written, the rows left out).
+    ImportCustomers,
 }
 
 impl Action {
@@ -35,6 +38,7 @@ impl Action {
         match self {
             Action::ExportComplaintStats => "export_complaint_stats",
             Action::ExportCallbackSummary => "export_callback_summary",
+            Action::ImportCustomers => "import_customers",
         }
     }
 }

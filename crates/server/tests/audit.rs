@@ -77,10 +77,23 @@ async fn exports_are_written_to_the_audit_log_that_managers_read() {
                 .is_some_and(|d| d.contains("2026-11-01") && d.contains("csv")),
             "[{label}] {log}"
         );
+        // An import of a customer list is written too.
+        common::import_csv(&app, &supervisor, "客户姓名,手机号码\n陈志强,13800138000\n").await;
+        let log = send(&app, get_with_token("/api/audit", &manager))
+            .await
+            .json();
+        assert_eq!(log[0]["action"], "import_customers", "[{label}] {log}");
+        assert!(
+            log[0]["detail"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("1 rows to write")),
+            "[{label}] {log}"
+        );
         let one = send(&app, get_with_token("/api/audit?limit=1", &manager))
             .await
             .json();
         assert_eq!(one.as_array().map(Vec::len), Some(1), "[{label}]");
+        assert_eq!(one[0]["action"], "import_customers", "[{label}] the newest");
 
         let group = send(
             &app,

@@ -219,6 +219,14 @@ async fn commit(
         .await
         .map_err(|e| Error::Internal(format!("the import task failed: {e}")))??;
     let skipped = table.rows.len().saturating_sub(cleaned.rows.len());
+    // Written before the job starts: an import whose entry cannot be written does not run.
+    crate::audit::record(
+        &state.db,
+        &me,
+        crate::audit::Action::ImportCustomers,
+        &format!("{} rows to write, {skipped} left out", cleaned.rows.len()),
+    )
+    .await?;
     let job = jobs.start(state.sync.clone(), UserCtx::of(&me), cleaned, skipped)?;
     tracing::info!(user = %me.username, job = %job.id, rows = job.total, "import started");
     Ok((
