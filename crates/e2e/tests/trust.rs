@@ -129,10 +129,19 @@ async fn trust_exports_are_in_the_managers_audit_log() {
 
     tablet.sign_in("manager", "demo").await.expect("sign in");
     tablet.navigate("/reports").await.expect("reports");
+    // The reports page links the log (followed by address: the dashboard re-renders while
+    // the first sync runs, and a click on a link being replaced is lost).
     tablet
-        .click_link("导出记录")
+        .wait_until(
+            "[...document.querySelectorAll('a[href=\"/reports/audit\"]')].some(a => a.innerText.includes('导出记录'))",
+            "the export log link",
+        )
         .await
-        .expect("the export log link");
+        .expect("the link");
+    tablet
+        .navigate("/reports/audit")
+        .await
+        .expect("the export log");
     tablet
         .wait_until(
             "document.querySelectorAll('[data-testid=audit-entry]').length === 1",
