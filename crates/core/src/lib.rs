@@ -6,6 +6,7 @@ pub mod api;
 pub mod care;
 mod named;
 pub mod nav;
+pub mod privacy;
 pub mod reports;
 pub mod role;
 pub mod sales;
