@@ -2,6 +2,7 @@
 //! and the server. Pure Rust: no I/O, no clocks read, no web-sys, no tokio. It compiles natively
 //! and to wasm32 so the app and the server share one definition of every rule.
 
+pub mod access;
 pub mod api;
 pub mod care;
 mod named;

@@ -4,8 +4,14 @@
 //!
 //! The bytes live in files under `--blob-dir` (sharded `ab/cdef…`, written to a temp file and
 //! renamed, so a reader never sees half a file); the `blobs` table holds one metadata row per
-//! store that uploaded the blob, which is what a GET checks. A PUT is idempotent: the same
-//! bytes again answer 200 and rewrite nothing.
+//! store that uploaded the blob. A PUT is idempotent: the same bytes again answer 200 and
+//! rewrite nothing.
+//!
+//! Access (the core's matrix, [`huifang_core::access`]): a PUT needs a role that writes the
+//! records images belong to ([`BLOB_KINDS`], [`Action::Create`]); a GET answers the person
+//! who uploaded the blob, or who may read ([`can_read`]) a record of [`BLOB_KINDS`] of their
+//! store (any store for the group manager) that names it — 403 with the reason otherwise, 404
+//! when no store of theirs has it.
 
 use crate::auth::CurrentUser;
 use crate::db::now_ms;
@@ -18,13 +24,22 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use huifang_core::Role;
+use huifang_core::access::{Action, allows};
+use huifang_core::sync::{RecordKind, StoredRecord, UserCtx, can_read};
+use huifang_core::{Role, UserProfile};
 use sha2::{Digest, Sha256};
 use std::path::{Path as FsPath, PathBuf};
 use tokio::io::AsyncWriteExt;
 
 /// The content types a blob may have.
 pub const ALLOWED_TYPES: [&str; 3] = ["image/png", "image/jpeg", "image/webp"];
+/// The kinds of record that name blobs (a signature's image, a complaint step's photo, the
+/// complaint's signature): who may read one of them may fetch its images.
+pub const BLOB_KINDS: [RecordKind; 3] = [
+    RecordKind::Signature,
+    RecordKind::ComplaintStep,
+    RecordKind::Complaint,
+];
 /// How long a client may cache a blob: forever, its name is its content.
 const CACHE_FOREVER: &str = "private, max-age=31536000, immutable";
 
@@ -133,6 +148,15 @@ async fn put_blob(
     body: Body,
 ) -> Result<Response, Error> {
     let hash = BlobHash::parse(&name)?;
+    if !BLOB_KINDS
+        .iter()
+        .any(|kind| allows(me.role, *kind, Action::Create).is_some())
+    {
+        return Err(Error::Forbidden(format!(
+            "the role {} writes no records that hold images, so it may not upload one",
+            me.role
+        )));
+    }
     let content_type = allowed_type(&headers)?;
     let max = state.blobs.max_bytes;
     let declared_len = headers
@@ -213,6 +237,11 @@ async fn get_blob(
             .await?
     };
     let content_type = content_type.ok_or_else(not_found)?;
+    if !may_see(&state, &me, &hash).await? {
+        return Err(Error::Forbidden(
+            "this image belongs to records you may not read".to_owned(),
+        ));
+    }
     let bytes = tokio::fs::read(state.blobs.path_of(&hash))
         .await
         .map_err(|e| Error::Internal(format!("blob {} has a row but no file: {e}", hash.0)))?;
@@ -226,4 +255,53 @@ async fn get_blob(
         bytes,
     )
         .into_response())
+}
+
+/// Whether `me` may fetch blob `hash`: they uploaded it, or they may read a record of
+/// [`BLOB_KINDS`] that names it.
+async fn may_see(state: &AppState, me: &UserProfile, hash: &BlobHash) -> Result<bool, Error> {
+    let uploader: Option<String> = sqlx::query_scalar(
+        "SELECT created_by FROM blobs WHERE sha256 = $1 AND created_by = $2 LIMIT 1",
+    )
+    .bind(hash.as_str())
+    .bind(me.id.0.as_str())
+    .fetch_optional(&state.db.pool)
+    .await?;
+    if uploader.is_some() {
+        return Ok(true);
+    }
+    let pattern = format!("%{}%", hash.as_str());
+    let kinds = BLOB_KINDS.map(RecordKind::as_str);
+    let bodies: Vec<String> = if me.role == Role::GroupManager {
+        sqlx::query_scalar(
+            "SELECT body FROM sync_records WHERE kind IN ($1, $2, $3) AND body LIKE $4",
+        )
+        .bind(kinds[0])
+        .bind(kinds[1])
+        .bind(kinds[2])
+        .bind(&pattern)
+        .fetch_all(&state.db.pool)
+        .await?
+    } else {
+        sqlx::query_scalar(
+            "SELECT body FROM sync_records WHERE store_id = $1 AND kind IN ($2, $3, $4) \
+             AND body LIKE $5",
+        )
+        .bind(me.store_id.0.as_str())
+        .bind(kinds[0])
+        .bind(kinds[1])
+        .bind(kinds[2])
+        .bind(&pattern)
+        .fetch_all(&state.db.pool)
+        .await?
+    };
+    let ctx = UserCtx::of(me);
+    for body in bodies {
+        let stored: StoredRecord = serde_json::from_str(&body)
+            .map_err(|e| Error::Internal(format!("a stored record is not valid JSON: {e}")))?;
+        if can_read(&ctx, &stored.record.meta()) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

@@ -199,7 +199,12 @@ async fn export_stats(
     CurrentUser(me): CurrentUser,
     query: Result<Query<StatsQuery>, QueryRejection>,
 ) -> Result<Response, Error> {
-    crate::tasks::care_lead(&me, "export the complaint statistics")?;
+    crate::reports::may_export(
+        &me,
+        &[huifang_core::sync::RecordKind::Complaint],
+        huifang_core::access::Reach::Store,
+        "export the complaint statistics",
+    )?;
     let Query(query) =
         query.map_err(|rejection| StatsQueryError::Malformed(rejection.body_text()))?;
     let request = StatsRequest::parse(&query)?;

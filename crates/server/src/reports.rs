@@ -3,11 +3,13 @@
 //! runs offline over what it synced, so the two never disagree.
 //!
 //! - `GET /api/reports?from=YYYY-MM-DD&to=YYYY-MM-DD`: the core's [`Report`] for the caller's
-//!   store, as JSON. Lead roles (care supervisor, sales manager, store manager, group
-//!   manager); each over the kinds of record their role may read ([`can_read`]): a care
+//!   store, as JSON. Roles that may export ([`Action::Export`] in the core's access matrix)
+//!   some of its kinds at their store's reach (care supervisor, sales manager, store
+//!   manager, group manager); each over the kinds it may export: a care
 //!   supervisor's report counts no leads, a sales manager's no callbacks — the figures their
 //!   own device computes from what it pulled.
-//! - `GET /api/reports/group?from&to`: group managers only; the report of every store sharing
+//! - `GET /api/reports/group?from&to`: who may export every kind of it at the group's reach
+//!   (the group manager); the report of every store sharing
 //!   the caller's store's `group_name`, and of all of them together, as [`GroupReport`]
 //!   (`{"group", "stores": [{"store", "name", "report"}], "total"}`). A store in no group is
 //!   a group of one (`"group": null`).
@@ -17,7 +19,8 @@
 //!   `callback-summary-FROM-TO.csv|xlsx` or `callback-summary-<campaign>.csv|xlsx` (the
 //!   campaign's own name as RFC 5987 `filename*`), agents by their display names. CSV as the
 //!   core writes it; XLSX from the same rows, by the writer the complaint statistics use.
-//!   Care leads only (care supervisor, store manager, group manager).
+//!   Who may export its kinds ([`SUMMARY_KINDS`]): care supervisor, store manager, group
+//!   manager.
 //!
 //! Days are the store's (UTC+8, as the rest of the server counts them); "today" is the
 //! server's day; the rules are [`Rules::default`] and the server's complaint rules.
@@ -39,6 +42,7 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Json, Router};
+use huifang_core::access::{Action, Reach, allows};
 use huifang_core::care::complaints::ComplaintRules;
 use huifang_core::care::dates::Day;
 use huifang_core::care::kpi::Period;
@@ -46,7 +50,7 @@ use huifang_core::care::rules::Rules;
 use huifang_core::care::segment::NAME_MAX_CHARS;
 use huifang_core::reports::summary::{Scope as SummaryScope, rows_to_csv, summary};
 use huifang_core::reports::{Input, Report, report};
-use huifang_core::sync::{Record, RecordKind, RecordMeta, Scope, UserCtx, can_read};
+use huifang_core::sync::{Record, RecordKind};
 use huifang_core::{Role, StoreId, UserId, UserProfile};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -210,38 +214,47 @@ impl SummaryRequest {
     }
 }
 
-/// The roles that read the store's figures (the app's Reports section); `what` says what was
-/// refused.
-pub(crate) fn reports_lead(me: &UserProfile, what: &str) -> Result<(), Error> {
-    if me.role.is_lead() {
+/// The kinds of `kinds` whose records `role` may export ([`Action::Export`] in the core's
+/// matrix) at `reach` or wider.
+pub(crate) fn exportable(role: Role, kinds: &[RecordKind], reach: Reach) -> Vec<RecordKind> {
+    kinds
+        .iter()
+        .copied()
+        .filter(|kind| allows(role, *kind, Action::Export).is_some_and(|r| r >= reach))
+        .collect()
+}
+
+/// Refuses (403, `what` saying what) unless `me` may export every kind of `kinds` at `reach`
+/// or wider: the sheets and the group's figures.
+pub(crate) fn may_export(
+    me: &UserProfile,
+    kinds: &[RecordKind],
+    reach: Reach,
+    what: &str,
+) -> Result<(), Error> {
+    if exportable(me.role, kinds, reach).len() == kinds.len() {
         Ok(())
     } else {
         Err(Error::Forbidden(format!(
-            "the role {} may not {what}",
+            "the role {} may not {what}: exports are a supervisor's or a manager's",
             me.role
         )))
     }
 }
 
-/// The report's kinds the caller's role may read in their store.
-fn readable_kinds(me: &UserProfile) -> Vec<RecordKind> {
-    let ctx = UserCtx::of(me);
-    let scope = Scope {
-        store: me.store_id.clone(),
-        owner: None,
-    };
-    REPORT_KINDS
-        .into_iter()
-        .filter(|kind| {
-            can_read(
-                &ctx,
-                &RecordMeta {
-                    kind: *kind,
-                    scope: &scope,
-                },
-            )
-        })
-        .collect()
+/// The report's kinds the caller's role may export from their store (the store's figures
+/// count those only); refuses (403) a role that may export none of them.
+fn report_kinds(me: &UserProfile) -> Result<Vec<RecordKind>, Error> {
+    let kinds = exportable(me.role, &REPORT_KINDS, Reach::Store);
+    if kinds.is_empty() {
+        Err(Error::Forbidden(format!(
+            "the role {} may not read the store's reports: they are a supervisor's or a \
+             manager's",
+            me.role
+        )))
+    } else {
+        Ok(kinds)
+    }
 }
 
 /// The report's inputs for `period` as of `now` (the store's day; default rules).
@@ -272,9 +285,8 @@ async fn store_report(
     CurrentUser(me): CurrentUser,
     query: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Result<Json<Report>, Error> {
-    reports_lead(&me, "read the store's reports")?;
+    let kinds = report_kinds(&me)?;
     let period = checked_period(query)?;
-    let kinds = readable_kinds(&me);
     let records = store_records(&state, std::slice::from_ref(&me.store_id), &kinds).await?;
     let rules = Rules::default();
     let figures = report(
@@ -330,12 +342,12 @@ async fn group_report(
     CurrentUser(me): CurrentUser,
     query: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Result<Json<GroupReport>, Error> {
-    if me.role != Role::GroupManager {
-        return Err(Error::Forbidden(format!(
-            "the role {} may not read the group's reports: they are the group manager's",
-            me.role
-        )));
-    }
+    may_export(
+        &me,
+        &REPORT_KINDS,
+        Reach::Group,
+        "read the group's reports (they are the group manager's)",
+    )?;
     let period = checked_period(query)?;
     let (group, stores) = group_stores(&state, &me.store_id).await?;
     let ids: Vec<StoreId> = stores.iter().map(|(id, _)| id.clone()).collect();
@@ -393,7 +405,12 @@ async fn export_summary(
     CurrentUser(me): CurrentUser,
     query: Result<Query<SummaryQuery>, QueryRejection>,
 ) -> Result<Response, Error> {
-    crate::tasks::care_lead(&me, "export the callback summary")?;
+    may_export(
+        &me,
+        &SUMMARY_KINDS,
+        Reach::Store,
+        "export the callback summary",
+    )?;
     let Query(query) =
         query.map_err(|rejection| StatsQueryError::Malformed(rejection.body_text()))?;
     let request = SummaryRequest::parse(&query)?;

@@ -100,8 +100,11 @@ async fn blobs_round_trip_idempotently_and_stay_in_their_store() {
             .expect("count");
         assert_eq!(rows, 1, "[{label}]");
 
-        // Anyone of the store reads it, cacheable forever.
-        let read = get(&app, &colleague, &name).await;
+        // Its uploader reads it, cacheable forever; a colleague only once a record they may
+        // read names it (the access matrix: crates/server/tests/access_http.rs).
+        let refused = get(&app, &colleague, &name).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "[{label}]");
+        let read = get(&app, &agent, &name).await;
         assert_eq!(read.status, StatusCode::OK, "[{label}] {}", read.text());
         assert_eq!(read.body, signature);
         assert_eq!(read.header("content-type"), Some("image/png"));

@@ -34,7 +34,9 @@ pub use protocol::{
     PushRequest, PushResponse, RejectCode,
 };
 pub use record::{Conflict, Entity, Event, FieldState, Record, RecordMeta, Scope, Tombstone};
-pub use scope::{Grant, Reach, ScopeError, UserCtx, can_apply, can_read, grant};
+pub use scope::{
+    Grant, Reach, ScopeError, UserCtx, as_seen_by, can_apply, can_read, check_fields, grant, view,
+};
 pub use server::{ServerConfig, SyncError, SyncServer};
 pub use store::{
     ClientBatch, ClientMeta, ClientStore, Decision, FeedPage, Loaded, NeedsAttention,

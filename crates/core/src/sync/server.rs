@@ -333,7 +333,10 @@ impl<S: ServerStore> SyncServer<S> {
     }
 
     /// One page of changes after `request.cursor` that `user` may see, plus `Removed` for
-    /// records that left their scope.
+    /// records that left their scope. Records go as stored: what a person's tablet receives
+    /// goes through [`super::scope::as_seen_by`] too (the HTTP layer's pull), while the
+    /// server's own work over a person's view (an import matching customers by number) needs
+    /// the numbers.
     pub async fn pull(
         &self,
         user: &UserCtx,

@@ -19,7 +19,7 @@ use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use huifang_core::sync::{
-    PullRequest, PullResponse, PushRequest, PushResponse, RejectCode, SyncError, UserCtx,
+    Change, PullRequest, PullResponse, PushRequest, PushResponse, SyncError, UserCtx, as_seen_by,
 };
 use serde::Deserialize;
 
@@ -62,11 +62,10 @@ async fn push(
     let booked = leads::booked_slots(&state.db, &request).await?;
     let now = now_ms();
     let ctx = UserCtx::of(&me);
+    // Who may write what (the access matrix, field groups included) is the engine's own
+    // check of every mutation: `huifang_core::sync::can_apply`.
     let response = blob_refs::push(&state.db, &state.sync, &me, request, now, |m| {
-        leads::slot_refusal(m, &ctx, &booked).or_else(|| {
-            huifang_core::care::complaints::lead_only(&ctx, m.kind, &m.op)
-                .map(|reason| (RejectCode::Forbidden, reason))
-        })
+        leads::slot_refusal(m, &ctx, &booked)
     })
     .await?;
     leads::after_push(&state, &me, &followups, &response, now).await?;
@@ -98,15 +97,35 @@ async fn pull(
             "limit must be between 1 and {MAX_PULL_LIMIT}, not {limit}"
         )));
     }
+    // Feed versions are stored as SQL BIGINT: a cursor past that is no cursor the server gave.
+    if i64::try_from(query.cursor).is_err() {
+        return Err(Error::BadRequest(format!(
+            "cursor {} is past any feed version (at most {})",
+            query.cursor,
+            i64::MAX
+        )));
+    }
     let request = PullRequest {
         cursor: query.cursor,
         limit,
     };
-    let response = state
+    let ctx = UserCtx::of(&me);
+    let mut response = state
         .sync
-        .pull(&UserCtx::of(&me), request, now_ms())
+        .pull(&ctx, request, now_ms())
         .await
         .map_err(sync_error)?;
+    // Each record as this person may see it: phones masked for the roles that read them
+    // masked (the access matrix's `view`).
+    response.changes = std::mem::take(&mut response.changes)
+        .into_iter()
+        .map(|change| match change {
+            Change::Record { record } => Change::Record {
+                record: as_seen_by(&ctx, record),
+            },
+            removed => removed,
+        })
+        .collect();
     Ok(Json(response))
 }
 

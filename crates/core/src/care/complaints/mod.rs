@@ -23,10 +23,11 @@ use super::calls::fields as call_fields;
 use super::dates::Day;
 use super::phone;
 use super::rules::Purpose;
+use crate::access::{Action, allows};
 use crate::named::named;
 use crate::sync::{
     Entity, Event, FieldWrite, Op, Record, RecordId, RecordKind, Scope, StateMachines,
-    TransitionError, UserCtx, Write, grant,
+    TransitionError, UserCtx, Write,
 };
 use crate::{Role, UserId};
 use serde::{Deserialize, Serialize};
@@ -558,46 +559,6 @@ pub fn photos(records: &[Record], id: RecordId) -> Vec<String> {
         .collect()
 }
 
-/// Why `user` may not push this change of the loop: the fields and timeline steps only a
-/// supervisor or manager writes (an approval, a review). The server's state machine guards the
-/// status moves; this guards what travels beside them, so a stale or altered tablet cannot
-/// approve or close a complaint by writing the fields alone.
-pub fn lead_only(user: &UserCtx, kind: RecordKind, op: &Op) -> Option<String> {
-    use fields as f;
-    if grant(user.role, RecordKind::Complaint).is_some_and(|g| g.manage) {
-        return None;
-    }
-    let refused = |what: &str| Some(format!("only a supervisor or manager may write {what}"));
-    match (kind, op) {
-        (RecordKind::Complaint, Op::SetFields { writes }) => writes
-            .iter()
-            .find(|w| {
-                matches!(w.field.as_str(), f::REVIEW | f::IMPROVEMENTS)
-                    || (w.field == f::APPROVED && !w.value.is_null())
-            })
-            .and_then(|w| refused(&format!("the complaint's {}", w.field))),
-        (RecordKind::Complaint, Op::Create { fields, .. })
-            if [f::APPROVED, f::REVIEW, f::IMPROVEMENTS]
-                .iter()
-                .any(|k| fields.get(*k).is_some_and(|v| !v.is_null())) =>
-        {
-            refused("an approval or a review on a new complaint")
-        }
-        (RecordKind::ComplaintStep, Op::AppendEvent { fields, .. }) => fields
-            .get(f::STEP)
-            .and_then(Value::as_str)
-            .and_then(StepKind::parse)
-            .filter(|s| {
-                matches!(
-                    s,
-                    StepKind::Approved | StepKind::SentBack | StepKind::Closed
-                )
-            })
-            .and_then(|s| refused(&format!("the step {:?}", s.as_str()))),
-        _ => None,
-    }
-}
-
 /// How the customer answered the solution.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Acceptance {
@@ -681,7 +642,7 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn is_lead(&self) -> bool {
-        grant(self.user.role, RecordKind::Complaint).is_some_and(|g| g.manage)
+        allows(self.user.role, RecordKind::Complaint, Action::Approve).is_some()
     }
 
     fn own_scope(&self) -> Scope {
@@ -780,7 +741,7 @@ fn required(value: &str, field: &'static str) -> Result<String, ComplaintError> 
 
 /// Which moves `user` may make on `complaint` now (the page offers these).
 pub fn moves_open(complaint: &Complaint, user: &UserCtx) -> Vec<&'static str> {
-    let lead = grant(user.role, RecordKind::Complaint).is_some_and(|g| g.manage);
+    let lead = allows(user.role, RecordKind::Complaint, Action::Approve).is_some();
     let mut out = Vec::new();
     match complaint.status {
         Status::Registered => out.push("judge"),
@@ -791,7 +752,9 @@ pub fn moves_open(complaint: &Complaint, user: &UserCtx) -> Vec<&'static str> {
         Status::Closed => out.push("reopen"),
         _ => {}
     }
-    if complaint.status != Status::Closed && grant(user.role, RecordKind::ComplaintStep).is_some() {
+    if complaint.status != Status::Closed
+        && allows(user.role, RecordKind::ComplaintStep, Action::Create).is_some()
+    {
         out.push("photo");
     }
     out

@@ -1,7 +1,7 @@
 use super::stats::stats;
 use super::*;
 use crate::care::kpi::Period;
-use crate::sync::{ClientId, Entity, Event, FieldState, Hlc, RecordKind};
+use crate::sync::{ClientId, Entity, Event, FieldState, Hlc, RecordKind, check_fields};
 use crate::{StoreId, UserId};
 
 const NOW: i64 = 1_796_000_000_000;
@@ -696,13 +696,13 @@ fn only_leads_may_push_the_fields_and_steps_of_an_approval_or_a_review() {
     )
     .expect("a supervisor may");
     for w in &approval {
-        assert_eq!(lead_only(&sup, w.kind, &w.op), None);
+        assert_eq!(check_fields(&sup, w.kind, &w.op, None).err(), None);
     }
     // The same writes from an agent's tablet: the fields and the step are refused too, not
     // only the status move.
     let refused: Vec<bool> = approval
         .iter()
-        .map(|w| lead_only(&agent, w.kind, &w.op).is_some())
+        .map(|w| check_fields(&agent, w.kind, &w.op, None).err().is_some())
         .collect();
     assert_eq!(
         refused,
@@ -714,7 +714,7 @@ fn only_leads_may_push_the_fields_and_steps_of_an_approval_or_a_review() {
     assert!(
         judge
             .iter()
-            .all(|w| lead_only(&agent, w.kind, &w.op).is_none())
+            .all(|w| check_fields(&agent, w.kind, &w.op, None).err().is_none())
     );
     let reopen = Op::SetFields {
         writes: vec![FieldWrite {
@@ -724,7 +724,7 @@ fn only_leads_may_push_the_fields_and_steps_of_an_approval_or_a_review() {
         }],
     };
     assert_eq!(
-        lead_only(&agent, RecordKind::Complaint, &reopen),
+        check_fields(&agent, RecordKind::Complaint, &reopen, None).err(),
         None,
         "reopening clears it"
     );
