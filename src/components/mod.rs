@@ -3,6 +3,7 @@
 pub mod blob_image;
 pub mod charts;
 pub mod lang_switch;
+pub mod masked_phone;
 pub mod nav;
 pub mod photo_capture;
 pub mod shell;

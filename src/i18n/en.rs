@@ -866,5 +866,38 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         AuditExportComplaintStats => "Exported the complaint statistics",
         AuditExportCallbackSummary => "Exported the callback summary",
         AuditImportCustomers => "Imported a customer list",
+        ErrRateLimited => "Too many sign-in attempts from this address: try again in a minute.",
+        ErrDeviceRevoked => {
+            "This tablet was revoked by a manager (reported lost). Its unsynced changes are kept for a manager to review, not lost. Ask your supervisor."
+        }
+        RevealButton => "Show number",
+        RevealReason => "Why you need the number (written to the audit log)",
+        RevealHint => "The number shows on this page only; it is never kept on the tablet.",
+        RevealSubmit => "Show the number",
+        RevealLogged => "Written to the audit log",
+        RevealErrShort => "Say why (at least 4 characters).",
+        RevealErrLong => "A reason may be at most 200 characters.",
+        RevealErrOffline => {
+            "Showing a number needs the network (the server writes down the reason). Try again when online."
+        }
+        AuditRevealPhone => "Phone number shown",
+        AuditRevokeDevice => "Tablet revoked",
+        DevicesTitle => "Tablets",
+        DevicesHint => {
+            "The tablets that synced with the store. Revoke a lost one: its sessions end at once, and what it pushes afterwards is not applied but kept here for review."
+        }
+        DevicesOnline => "The list of tablets is on the server: it needs the network.",
+        DevicesEmpty => "No tablet has synced yet.",
+        DevicesTablet => "Tablet",
+        DevicesLastSeen => "Last synced",
+        DevicesRevoked => "Revoked",
+        DevicesRevoke => "Revoke (lost)",
+        DevicesReason => "Why it is revoked",
+        DevicesRevokeHint => {
+            "Its sessions end at once; what it pushes afterwards is refused and kept for review. Written to the audit log."
+        }
+        DevicesRevokeConfirm => "Revoke this tablet",
+        DevicesKept => "change(s) pushed after it was revoked, kept for review",
+        DevicesShowKept => "Show",
     })
 }

@@ -194,6 +194,8 @@ keys! {
     PasswordTitle, PasswordCurrent, PasswordNew, PasswordRepeat, PasswordSave, PasswordSaving, PasswordChanged, PasswordHint, PasswordErrShort, PasswordErrLong, PasswordErrUsername, PasswordErrUnchanged, PasswordErrRepeat, PasswordErrCurrent, PasswordErrOffline,
     RptAudit, RptAuditHint, RptAuditEmpty, RptAuditOnline, AuditWhen, AuditWho, AuditWhat, AuditDetail, AuditExportComplaintStats, AuditExportCallbackSummary,
     AuditImportCustomers,
+    ErrRateLimited, ErrDeviceRevoked,
+    RevealButton, RevealReason, RevealHint, RevealSubmit, RevealLogged, RevealErrShort, RevealErrLong, RevealErrOffline, AuditRevealPhone, AuditRevokeDevice, DevicesTitle, DevicesHint, DevicesOnline, DevicesEmpty, DevicesTablet, DevicesLastSeen, DevicesRevoked, DevicesRevoke, DevicesReason, DevicesRevokeHint, DevicesRevokeConfirm, DevicesKept, DevicesShowKept,
 }
 
 impl Key {
@@ -378,6 +380,8 @@ impl Key {
             E::BadRequest | E::UnsupportedMediaType => Key::ErrBadRequest,
             E::InvalidCredentials => Key::ErrInvalidCredentials,
             E::TooManyAttempts => Key::ErrTooManyAttempts,
+            E::RateLimited => Key::ErrRateLimited,
+            E::DeviceRevoked => Key::ErrDeviceRevoked,
             E::Unauthenticated => Key::ErrUnauthenticated,
             E::Forbidden => Key::ErrForbidden,
             E::NotFound => Key::ErrNotFound,

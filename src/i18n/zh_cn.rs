@@ -802,5 +802,36 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         AuditExportComplaintStats => "导出投诉分类统计表",
         AuditExportCallbackSummary => "导出回访总结报告",
         AuditImportCustomers => "导入客户名单",
+        ErrRateLimited => "这台设备登录尝试过于频繁，请一分钟后再试。",
+        ErrDeviceRevoked => {
+            "这台平板已被管理员停用（挂失）。未同步的修改已交管理员审核，不会丢失。请联系主管。"
+        }
+        RevealButton => "查看号码",
+        RevealReason => "查看原因（会记入审计日志）",
+        RevealHint => "号码只在本页显示，不会保存在平板上。",
+        RevealSubmit => "确认查看",
+        RevealLogged => "已记入审计日志",
+        RevealErrShort => "请写明原因（至少 4 个字）。",
+        RevealErrLong => "原因最多 200 个字。",
+        RevealErrOffline => "查看完整号码需要联网（服务器会记录原因）。请联网后再试。",
+        AuditRevealPhone => "查看客户号码",
+        AuditRevokeDevice => "停用平板",
+        DevicesTitle => "平板设备",
+        DevicesHint => {
+            "门店里同步过的平板。平板丢失时请停用：它的登录立即失效，之后推送的修改不会生效，但会保留在这里供审核。"
+        }
+        DevicesOnline => "设备列表在服务器上，需要联网查看。",
+        DevicesEmpty => "还没有平板同步过。",
+        DevicesTablet => "平板",
+        DevicesLastSeen => "最近同步",
+        DevicesRevoked => "已停用",
+        DevicesRevoke => "停用（挂失）",
+        DevicesReason => "停用原因",
+        DevicesRevokeHint => {
+            "停用后，这台平板上的登录立即失效；它之后推送的修改会被拒绝并保留待审核。此操作会记入审计日志。"
+        }
+        DevicesRevokeConfirm => "确认停用",
+        DevicesKept => "条修改在停用后推送，已保留待审核",
+        DevicesShowKept => "查看",
     })
 }

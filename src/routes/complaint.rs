@@ -296,7 +296,7 @@ fn ComplaintView(
         <dl class="facts">
             <dt>{i18n.text(Key::CmpDeadline)}</dt><dd>{timer}</dd>
             <dt>{i18n.text(Key::CmpReceivedAt)}</dt><dd>{date_time(i18n.lang(), c.received_at)}</dd>
-            <dt>{i18n.text(Key::CmpPhone)}</dt><dd><a href=format!("tel:{}", c.phone)>{c.phone.clone()}</a></dd>
+            <dt>{i18n.text(Key::CmpPhone)}</dt><dd><crate::components::masked_phone::PhoneShown record=c.id phone=c.phone.clone()/></dd>
             <dt>{i18n.text(Key::CmpChannel)}</dt><dd>{c.channel.map(|x| x.label(zh())).unwrap_or("–")}</dd>
             <dt>{i18n.text(Key::CmpSeverity)}</dt><dd data-testid="complaint-severity">{c.severity.label(zh())}</dd>
             <dt>{i18n.text(Key::CmpCategory)}</dt><dd data-testid="complaint-category">{c.category.map(|x| x.label(zh())).unwrap_or("–")}</dd>

@@ -295,6 +295,8 @@ fn CustomerDetail(
             })
         })
     };
+    let phone_masked =
+        Memo::new(move |_| huifang_core::privacy::is_masked(&field_of(field::PHONE).get().0));
     view! {
         <h1 data-testid="customer-name">
             {move || customer.with(|c| c.as_ref().map(|c| c.name.clone()).unwrap_or_default())}
@@ -310,7 +312,20 @@ fn CustomerDetail(
                     }
                 })
         }}
-        <FieldEditor id=id field=field::PHONE label=Key::CustomerPhone current=field_of(field::PHONE) multiline=false/>
+        // A masked number (a manager's tablet) is revealed with a reason, never edited.
+        {move || {
+            if phone_masked.get() {
+                let (phone, _) = field_of(field::PHONE).get_untracked();
+                view! {
+                    <p class="field" data-testid="customer-phone-masked">
+                        <span class="label-text">{i18n.text(Key::CustomerPhone)}</span> " "
+                        <crate::components::masked_phone::PhoneShown record=id phone=phone/>
+                    </p>
+                }.into_any()
+            } else {
+                view! { <FieldEditor id=id field=field::PHONE label=Key::CustomerPhone current=field_of(field::PHONE) multiline=false/> }.into_any()
+            }
+        }}
         <FieldEditor id=id field=field::EMAIL label=Key::CustomerEmail current=field_of(field::EMAIL) multiline=false/>
         <FieldEditor id=id field=field::NOTE label=Key::CustomerNote current=field_of(field::NOTE) multiline=true/>
         <h2>{i18n.text(Key::AttemptsHeading)}</h2>

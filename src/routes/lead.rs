@@ -230,7 +230,11 @@ fn LeadView(loaded: Loaded, role: Role, done: Done) -> impl IntoView {
         })}
         <dl class="facts">
             <dt>{i18n.text(Key::LeadPhone)}</dt>
-            <dd><a class="call primary" href=format!("tel:{}", lead.phone) data-testid="lead-phone-link">{lead.phone.clone()}</a></dd>
+            <dd>{if huifang_core::privacy::is_masked(&lead.phone) {
+                view! { <crate::components::masked_phone::PhoneShown record=lead.id phone=lead.phone.clone()/> }.into_any()
+            } else {
+                view! { <a class="call primary" href=format!("tel:{}", lead.phone) data-testid="lead-phone-link">{lead.phone.clone()}</a> }.into_any()
+            }}</dd>
             <dt>{i18n.text(Key::LeadName)}</dt><dd data-testid="lead-name-shown">{if lead.name.is_empty() { "–".to_owned() } else { lead.name.clone() }}</dd>
             <dt>{i18n.text(Key::LeadGrade)}</dt><dd data-testid="lead-grade">{move || grade.label(zh())}</dd>
             <dt>{i18n.text(Key::LeadSource)}</dt><dd data-testid="lead-source">{move || source.map(|s| s.label(zh())).unwrap_or("–")}</dd>

@@ -11,6 +11,7 @@ pub mod complaint_form;
 pub mod complaints;
 pub mod customer_file;
 pub mod customers;
+pub mod devices;
 pub mod import;
 pub mod lead;
 pub mod leads;
@@ -71,6 +72,7 @@ fn Detail(role: Role, me: huifang_core::UserId) -> impl IntoView {
                 Some("summary") => view! { <report_summary::SummaryPage role=role/> }.into_any(),
                 Some("group") => view! { <report_summary::GroupPage role=role/> }.into_any(),
                 Some("audit") => view! { <report_summary::AuditPage role=role/> }.into_any(),
+                Some("devices") => view! { <devices::DevicesPage role=role/> }.into_any(),
                 _ => view! { <reports::DrillPage role=role/> }.into_any(),
             },
             _ => view! { <NotFound/> }.into_any(),

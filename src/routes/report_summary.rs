@@ -278,6 +278,8 @@ pub fn AuditPage(role: Role) -> impl IntoView {
         "export_complaint_stats" => i18n.t(Key::AuditExportComplaintStats).to_owned(),
         "export_callback_summary" => i18n.t(Key::AuditExportCallbackSummary).to_owned(),
         "import_customers" => i18n.t(Key::AuditImportCustomers).to_owned(),
+        "reveal_phone" => i18n.t(Key::AuditRevealPhone).to_owned(),
+        "revoke_device" => i18n.t(Key::AuditRevokeDevice).to_owned(),
         other => other.to_owned(),
     };
     view! {

@@ -282,6 +282,7 @@ pub fn ReportsPage(role: Role) -> impl IntoView {
                 {shown.contains(&Area::Complaints).then(|| view! { " · " <A href="/complaints/stats">{i18n.text(Key::CmpStats)}</A> })}
                 {(role == Role::GroupManager).then(|| view! { " · " <A href=move || format!("/reports/group?{}", query_string(period.get()))>{i18n.text(Key::RptGroup)}</A> })}
                 {matches!(role, Role::StoreManager | Role::GroupManager).then(|| view! { " · " <A href="/reports/audit">{i18n.text(Key::RptAudit)}</A> })}
+                {huifang_core::privacy::may_manage_devices(role).then(|| view! { " · " <A href="/reports/devices">{i18n.text(Key::DevicesTitle)}</A> })}
             </nav>
             <PeriodPicker period=period/>
             {move || match figures.get() {

@@ -97,6 +97,11 @@ pub enum ErrorCode {
     /// The server is starting or stopping, or its database is unreachable.
     Unavailable,
 }
+    /// Too many sign-in requests from one address in a minute: wait and try again.
+    RateLimited,
+    /// This tablet was revoked by a manager (lost or stolen): its changes are kept for
+    /// review, not applied.
+    DeviceRevoked,
 
 impl ErrorCode {
     pub fn as_str(self) -> &'static str {
@@ -115,6 +120,8 @@ impl ErrorCode {
         }
     }
 }
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::DeviceRevoked => "device_revoked",
 
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

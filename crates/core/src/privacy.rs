@@ -36,7 +36,7 @@ pub fn mask_phone(raw: &str) -> String {
         let tail: String = local[local.len() - 2..].iter().collect();
         return format!("{area}-{hidden}{tail}");
     }
-    if digits == 0 && !chars.iter().any(|c| *c == '*') {
+    if digits == 0 && !chars.contains(&'*') {
         // Not a number at all (a note in the phone column): show nothing of it.
         return "*".repeat(chars.len().min(11));
     }
@@ -46,6 +46,15 @@ pub fn mask_phone(raw: &str) -> String {
     format!("{hidden}{tail}")
 }
 
+/// Whether `role` may see the store's tablets and revoke a lost one (`/api/devices`).
+pub fn may_manage_devices(role: crate::Role) -> bool {
+    use crate::Role;
+    matches!(
+        role,
+        Role::CareSupervisor | Role::SalesManager | Role::StoreManager | Role::GroupManager
+    )
+}
+
 /// Whether `shown` is a masked number (so a form must not offer to save it as the number).
 pub fn is_masked(shown: &str) -> bool {
     shown.contains('*')
@@ -53,6 +62,7 @@ pub fn is_masked(shown: &str) -> bool {
 
 /// `POST /api/privacy/reveal`: who asks to see which record's number, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevealRequest {
     /// The record (customer or lead) whose number is revealed.
     pub record_id: String,
@@ -62,9 +72,47 @@ pub struct RevealRequest {
 
 /// The answer: the number in full.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevealResponse {
     pub record_id: String,
     pub phone: String,
+}
+
+/// A tablet that synced with the store (`GET /api/devices`), as supervisors and managers see
+/// it when one is lost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Device {
+    /// The device's sync client id (its outbox's name).
+    pub client_id: String,
+    /// Who pushed from it last.
+    pub user_id: String,
+    pub username: String,
+    pub first_seen_ms: i64,
+    pub last_seen_ms: i64,
+    /// Set once a supervisor or manager revoked it.
+    pub revoked_at_ms: Option<i64>,
+    pub revoked_by: Option<String>,
+    pub revoked_reason: Option<String>,
+    /// Changes it pushed after it was revoked: refused and kept for review.
+    pub kept_mutations: u64,
+}
+
+/// `POST /api/devices/{client_id}/revoke`: why the tablet is revoked (lost, stolen…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevokeDeviceRequest {
+    pub reason: String,
+}
+
+/// One change a revoked tablet pushed afterwards, kept for review as it was sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QuarantinedMutation {
+    pub user_id: String,
+    pub username: String,
+    pub received_at_ms: i64,
+    pub mutation: crate::sync::Mutation,
 }
 
 /// Why a reveal request is refused before anything is looked up.

@@ -1,10 +1,11 @@
 //! The audit log (PIPL): who took customers' personal data out of the system, and when.
 //!
-//! Every export of a sheet (the complaint statistics, the callback summary) and every import
-//! of a customer list is written here with what it covered, in the same request that answers
-//! it: an export or import whose entry cannot be written is not answered (and the import does
-//! not start). Store and group managers read their store's entries, newest
-//! first (`GET /api/audit?limit=`).
+//! Every export of a sheet (the complaint statistics, the callback summary), every import of
+//! a customer list, every masked phone number revealed (with its reason) and every tablet
+//! revoked is written here with what it covered, in the same request that answers it: an
+//! export, import or reveal whose entry cannot be written is not answered (and the import does
+//! not start). Store and group managers read their store's entries, newest first
+//! (`GET /api/audit?limit=`).
 
 use crate::auth::CurrentUser;
 use crate::db::{Db, now_ms};
@@ -31,6 +32,10 @@ pub enum Action {
     ExportCallbackSummary,
     /// A customer list imported from the DMS (the rows written, the rows left out).
     ImportCustomers,
+    /// A masked phone number shown in full, with the reason given.
+    RevealPhone,
+    /// A lost tablet revoked: its sessions ended, its later pushes refused and kept.
+    RevokeDevice,
 }
 
 impl Action {
@@ -39,6 +44,8 @@ impl Action {
             Action::ExportComplaintStats => "export_complaint_stats",
             Action::ExportCallbackSummary => "export_callback_summary",
             Action::ImportCustomers => "import_customers",
+            Action::RevealPhone => "reveal_phone",
+            Action::RevokeDevice => "revoke_device",
         }
     }
 }

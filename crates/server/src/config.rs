@@ -39,6 +39,13 @@ pub struct Config {
     #[arg(long, env = "HUIFANG_SECURE_COOKIES", value_parser = BoolishValueParser::new(), default_value_t = false)]
     pub secure_cookies: bool,
 
+    /// Failed sign-ins allowed per network address and minute before that address is refused
+    /// for the rest of the minute (0: no limit). Only failures count, so a whole shift signing
+    /// in from behind one proxy address is never refused; the per-name lockout (5 wrong
+    /// passwords) applies besides.
+    #[arg(long, env = "HUIFANG_SIGN_IN_PER_MINUTE", default_value_t = 30)]
+    pub sign_in_per_minute: u32,
+
     /// Folder for uploaded blobs (signatures, photos), outside the database.
     #[arg(long, env = "HUIFANG_BLOB_DIR", default_value = "data/blobs")]
     pub blob_dir: PathBuf,
@@ -165,6 +172,7 @@ impl Config {
             static_dir,
             demo: false,
             secure_cookies: false,
+            sign_in_per_minute: 30,
             blob_max_bytes: 5 * 1024 * 1024,
             max_clock_ahead_secs: 300,
             complaint_rules: ComplaintRules::default(),

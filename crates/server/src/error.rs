@@ -22,6 +22,12 @@ pub enum Error {
     /// 429: too many wrong passwords in a row; the name is locked until this time (ms).
     #[error("too many sign-in attempts; locked until {until_ms}")]
     TooManyAttempts { until_ms: i64 },
+    /// 429: too many sign-in requests from one address within a minute.
+    #[error("rate limited: {0}")]
+    RateLimited(String),
+    /// 403: the pushing device was revoked (lost); its mutations were kept for review.
+    #[error("device revoked: {0}")]
+    DeviceRevoked(String),
     /// 401: no valid, unexpired session.
     #[error("unauthenticated")]
     Unauthenticated,
@@ -66,7 +72,8 @@ impl Error {
         match self {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::InvalidCredentials | Error::Unauthenticated => StatusCode::UNAUTHORIZED,
-            Error::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Error::TooManyAttempts { .. } | Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Error::DeviceRevoked(_) => StatusCode::FORBIDDEN,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -101,6 +108,8 @@ impl Error {
                 ErrorCode::Unauthenticated,
                 "no valid session: sign in".to_owned(),
             ),
+            Error::RateLimited(reason) => (ErrorCode::RateLimited, reason.clone()),
+            Error::DeviceRevoked(reason) => (ErrorCode::DeviceRevoked, reason.clone()),
             Error::Forbidden(reason) => (ErrorCode::Forbidden, reason.clone()),
             Error::NotFound(reason) => (ErrorCode::NotFound, reason.clone()),
             Error::MethodNotAllowed(reason) => (ErrorCode::BadRequest, reason.clone()),

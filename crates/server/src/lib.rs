@@ -10,10 +10,12 @@ pub mod blobs;
 pub mod complaints;
 pub mod config;
 pub mod db;
+pub mod devices;
 pub mod error;
 pub mod health;
 pub mod import;
 pub mod json;
+pub mod privacy;
 pub mod reports;
 pub mod schema;
 pub mod scripts;
@@ -68,6 +70,8 @@ fn api_router() -> Router<AppState> {
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .merge(devices::router())
+        .merge(privacy::router())
         .layer(axum::middleware::from_fn(schema::check_schema_version))
         .layer(axum::middleware::from_fn_with_state(
             security::REQUEST_TIMEOUT,

@@ -38,12 +38,16 @@ pub async fn spawn(config: Config) -> Result<RunningServer, Error> {
     let (shutdown, stopped) = oneshot::channel::<()>();
     let app = crate::router(state.clone());
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                // A dropped sender also stops the server.
-                let _ = stopped.await;
-            })
-            .await
+        // The peer's address is what failed sign-ins are limited by (auth::rate).
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            // A dropped sender also stops the server.
+            let _ = stopped.await;
+        })
+        .await
     });
     let db = state.db.clone();
     let housekeeping = tokio::spawn(async move {

@@ -27,6 +27,8 @@ pub struct AppState {
     pub test_drive_fleet: Arc<Vec<String>>,
     /// Whether the session cookie is marked `Secure` (`--secure-cookies`).
     pub secure_cookies: bool,
+    /// Failed sign-ins per address (`--sign-in-per-minute`).
+    pub sign_in_limiter: Arc<crate::auth::rate::SignInLimiter>,
 }
 
 impl AppState {
@@ -61,6 +63,9 @@ impl AppState {
             models: Arc::new(config.models.clone()),
             test_drive_fleet: Arc::new(config.test_drive_fleet.clone()),
             secure_cookies: config.secure_cookies,
+            sign_in_limiter: Arc::new(crate::auth::rate::SignInLimiter::new(
+                config.sign_in_per_minute,
+            )),
         })
     }
 }

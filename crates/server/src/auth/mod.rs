@@ -5,6 +5,7 @@
 
 pub mod lockout;
 mod password;
+pub mod rate;
 pub mod session;
 mod token;
 
@@ -32,6 +33,7 @@ pub const HOUSEKEEPING_EVERY: std::time::Duration = std::time::Duration::from_se
 /// many rows of each went.
 pub async fn housekeeping(db: &crate::db::Db) -> Result<(u64, u64), Error> {
     let sessions = session::delete_expired(db).await?;
+    crate::devices::sweep(db).await?;
     let attempts = lockout::sweep(db).await?;
     if sessions + attempts > 0 {
         tracing::info!(
@@ -62,9 +64,15 @@ pub fn router() -> Router<AppState> {
 
 async fn sign_in(
     State(state): State<AppState>,
+    extensions: axum::http::Extensions,
     ApiJson(request): ApiJson<SignInRequest>,
 ) -> Result<Response, Error> {
-    // A locked name is refused before any password is checked.
+    // An address spraying passwords, and a locked name, are refused before any password is
+    // checked.
+    let addr = extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip());
+    state.sign_in_limiter.check(addr, crate::db::now_ms())?;
     let attempts = lockout::key(&request.username);
     lockout::check(&state.db, &attempts).await?;
     // A malformed username cannot exist: treat it as unknown, with the same work and answer.
@@ -78,6 +86,7 @@ async fn sign_in(
     };
     let password_ok = verify_password(request.password, stored_hash).await?;
     let Some(user) = user.filter(|_| password_ok) else {
+        state.sign_in_limiter.failed(addr, crate::db::now_ms());
         return Err(lockout::failed(&state.db, &attempts).await?);
     };
     lockout::succeeded(&state.db, &attempts).await?;

@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
 async fn push(
     State(state): State<AppState>,
     CurrentUser(me): CurrentUser,
+    headers: axum::http::HeaderMap,
     body: Result<ApiJson<PushRequest>, Error>,
 ) -> Result<Json<PushResponse>, Error> {
     let ApiJson(request) = body.map_err(|err| match err {
@@ -55,6 +56,8 @@ async fn push(
         )),
         other => other,
     })?;
+    // A revoked (lost) tablet's push is refused here and its mutations kept for review.
+    crate::devices::admit_push(&state.db, &me, &headers, &request).await?;
     // Blob references and taken test-drive slots are checked here, with the store's uploads
     // and bookings at hand; the rest is the core's. Then the server's own follow-ups of the
     // sales records pushed (duplicates, post-delivery callbacks).
