@@ -204,6 +204,56 @@ async fn pushes_are_refused_cell_by_cell_with_the_reason() {
             "[{label}] {reason}"
         );
 
+        // Approve: cancelling a callback is a lead's move of its machine; Reassign: giving
+        // it to someone else is a lead's too — even for the agent it belongs to.
+        let task = new_id();
+        push_applied(
+            &app,
+            &agent,
+            RecordKind::CallbackTask,
+            task,
+            Op::Create {
+                scope: own(&agent),
+                fields: fields(&[("customer", json!("c1"))]),
+            },
+        )
+        .await;
+        let cancel = Op::Transition {
+            field: "status".to_owned(),
+            from: "open".to_owned(),
+            to: "cancelled".to_owned(),
+            reason: None,
+        };
+        let reason =
+            forbidden(push_one(&app, &agent, RecordKind::CallbackTask, task, cancel).await);
+        assert!(
+            reason.contains("only a supervisor or manager may move a callback_task"),
+            "[{label}] {reason}"
+        );
+        let colleague = person(&app, &state, "agent2").await;
+        let give = Op::MoveScope {
+            to: own(&colleague),
+        };
+        let reason = forbidden(push_one(&app, &agent, RecordKind::CallbackTask, task, give).await);
+        assert!(
+            reason.contains("give a callback_task to someone else"),
+            "[{label}] {reason}"
+        );
+        // Transition: her own moves of the callback are hers.
+        push_applied(
+            &app,
+            &agent,
+            RecordKind::CallbackTask,
+            task,
+            Op::Transition {
+                field: "status".to_owned(),
+                from: "open".to_owned(),
+                to: "in_progress".to_owned(),
+                reason: None,
+            },
+        )
+        .await;
+
         // Delete: an agent may not delete a customer.
         let customer = new_id();
         push_applied(

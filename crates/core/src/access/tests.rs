@@ -207,6 +207,15 @@ fn every_cell_is_as_the_table_says() {
         checked,
         K::ALL.len() * every_action().len() * Role::ALL.len()
     );
+    for kind in K::ALL {
+        for action in every_action() {
+            assert_eq!(
+                action.applies_to(kind),
+                Action::all_for(kind).contains(&action),
+                "{kind} {action}"
+            );
+        }
+    }
     // The table lists exactly the actions that apply (no row for a kind's missing group).
     for (kind, action, _) in EXPECTED {
         assert!(
