@@ -161,3 +161,290 @@ async fn trust_exports_are_in_the_managers_audit_log() {
     browser.close().await;
     app.stop().await;
 }
+
+/// Replaces a customer field's text and saves it on the tablet; waits for "saved".
+async fn save_customer_field(tablet: &huifang_e2e::Tablet, label: &str, field: &str, value: &str) {
+    tablet.fill(label, value).await.expect("field");
+    tablet
+        .click_button(&format!("保存 {label}"))
+        .await
+        .expect("save field");
+    tablet
+        .wait_until(
+            &format!("document.querySelector('form[data-field={field}] .ok')"),
+            "the field saved",
+        )
+        .await
+        .expect("saved");
+}
+
+/// A supervisor revokes an agent's lost tablet in 平板设备: the tablet is signed out; signed in
+/// again, what it saves is kept on it (still waiting to upload) and refused by the server with
+/// a Chinese explanation; the supervisor sees the refused change kept for review, and the
+/// customer on the server is unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_a_revoked_tablet_keeps_its_changes_for_review() {
+    use huifang_core::sync::{Op, RecordKind, Scope};
+    use huifang_e2e::seed::{fields, new_id};
+    use serde_json::json;
+    let mut app = TestApp::start().await.expect("server starts");
+    let api = huifang_e2e::ApiClient::sign_in(&app.url(), "agent1")
+        .await
+        .expect("agent1");
+    api.apply(vec![(
+        RecordKind::Customer,
+        new_id(),
+        Op::Create {
+            scope: Scope {
+                store: api.me.store_id.clone(),
+                owner: None,
+            },
+            fields: fields(&[("name", json!("陈建国")), ("phone", json!("13800138000"))]),
+        },
+    )])
+    .await
+    .expect("a customer");
+    let browser_a = TestBrowser::launch().await.expect("Chromium (agent)");
+    let browser_s = TestBrowser::launch().await.expect("Chromium (supervisor)");
+    let agent = browser_a.open(&app.url()).await.expect("agent's tablet");
+    agent
+        .sign_in_synced("agent1")
+        .await
+        .expect("agent signed in");
+    agent.navigate("/customers").await.expect("customers");
+    agent.click_link("陈建国").await.expect("the customer");
+    agent
+        .wait_until(
+            "document.querySelector('form[data-field=note]')",
+            "the customer page",
+        )
+        .await
+        .expect("customer page");
+    save_customer_field(&agent, "备注", "note", "客户周六上午方便接听").await;
+    agent.sync_now().await.expect("the note is uploaded");
+
+    let supervisor = browser_s
+        .open(&app.url())
+        .await
+        .expect("supervisor's tablet");
+    supervisor
+        .sign_in_synced("supervisor")
+        .await
+        .expect("supervisor signed in");
+    supervisor
+        .navigate("/reports/devices")
+        .await
+        .expect("tablets page");
+    supervisor
+        .wait_until(
+            "[...document.querySelectorAll('[data-testid=device]')].some(d => d.innerText.includes('@agent1'))",
+            "the agent's tablet listed",
+        )
+        .await
+        .expect("listed");
+    supervisor
+        .eval::<bool>(
+            "(() => { const row = [...document.querySelectorAll('[data-testid=device]')]\
+               .find(d => d.innerText.includes('@agent1')); \
+               row.querySelector('[data-testid=revoke-device]').click(); return true; })()",
+        )
+        .await
+        .expect("revoke opened");
+    supervisor
+        .set_value("[data-testid=revoke-reason]", "丢")
+        .await
+        .expect("reason");
+    supervisor
+        .click("[data-testid=revoke-submit]")
+        .await
+        .expect("submit");
+    supervisor
+        .wait_for_text("请写明原因")
+        .await
+        .expect("a one-character reason is refused in Chinese");
+    supervisor
+        .set_value("[data-testid=revoke-reason]", "平板在展厅丢失")
+        .await
+        .expect("reason");
+    supervisor
+        .click("[data-testid=revoke-submit]")
+        .await
+        .expect("submit");
+    supervisor
+        .wait_until(
+            "document.querySelector('[data-testid=device][data-revoked=true]')",
+            "the tablet revoked",
+        )
+        .await
+        .expect("revoked");
+
+    // The lost tablet: its session is gone; whoever signs in again still cannot push.
+    agent.reload().await.expect("reload");
+    agent.wait_for_text("登录").await.expect("signed out");
+    agent
+        .sign_in("agent1", "demo")
+        .await
+        .expect("sign in again");
+    agent
+        .wait_until(
+            "document.querySelector('form[data-field=note]') || document.querySelector('[data-testid=sync-state]')",
+            "the app",
+        )
+        .await
+        .expect("app");
+    agent.navigate("/customers").await.expect("customers");
+    agent.click_link("陈建国").await.expect("the customer");
+    agent
+        .wait_until(
+            "document.querySelector('form[data-field=note]')",
+            "the customer page",
+        )
+        .await
+        .expect("customer page");
+    save_customer_field(&agent, "备注", "note", "停用后写的备注").await;
+    agent
+        .eval::<bool>("window.dispatchEvent(new Event('online')) || true")
+        .await
+        .expect("sync");
+    agent
+        .wait_for_text("这台平板已被管理员停用")
+        .await
+        .expect("the refusal is explained");
+    let state = agent.sync_state().await.expect("state");
+    assert!(
+        state.pending >= 1,
+        "the change stays on the tablet: {state:?}"
+    );
+
+    // The supervisor sees it kept for review; the server's customer is unchanged.
+    supervisor.reload().await.expect("reload");
+    supervisor
+        .wait_until(
+            "document.querySelector('[data-testid=device-kept]')",
+            "the kept change",
+        )
+        .await
+        .expect("kept");
+    supervisor
+        .click("[data-testid=show-kept]")
+        .await
+        .expect("show");
+    supervisor
+        .wait_until(
+            "[...document.querySelectorAll('[data-testid=kept-mutation]')].some(k => k.innerText.includes('停用后写的备注'))",
+            "the kept change's text",
+        )
+        .await
+        .expect("the refused note is kept");
+    let api = huifang_e2e::ApiClient::sign_in(&app.url(), "supervisor")
+        .await
+        .expect("api");
+    let notes: Vec<String> = api
+        .records_of(RecordKind::Customer)
+        .await
+        .expect("customers")
+        .iter()
+        .filter_map(|r| r.as_entity())
+        .filter_map(|e| e.value("note").and_then(|v| v.as_str()).map(str::to_owned))
+        .collect();
+    assert!(
+        notes.iter().any(|n| n == "客户周六上午方便接听"),
+        "{notes:?}"
+    );
+    assert!(!notes.iter().any(|n| n == "停用后写的备注"), "{notes:?}");
+
+    browser_a.close().await;
+    browser_s.close().await;
+    app.stop().await;
+}
+
+/// The store manager's tablet holds customers' numbers masked (138****8000). Revealing one
+/// asks why, refuses a vague reason in Chinese, then shows the number on the page; the reveal
+/// and its reason are in the manager's audit log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_a_manager_reveals_a_masked_number_with_a_reason() {
+    use huifang_core::sync::{Op, RecordKind, Scope};
+    use huifang_e2e::seed::{fields, new_id};
+    use serde_json::json;
+    let mut app = TestApp::start().await.expect("server starts");
+    let agent = huifang_e2e::ApiClient::sign_in(&app.url(), "agent1")
+        .await
+        .expect("agent1");
+    agent
+        .apply(vec![(
+            RecordKind::Customer,
+            new_id(),
+            Op::Create {
+                scope: Scope {
+                    store: agent.me.store_id.clone(),
+                    owner: None,
+                },
+                fields: fields(&[("name", json!("陈建国")), ("phone", json!("13800138000"))]),
+            },
+        )])
+        .await
+        .expect("a customer");
+
+    let browser = TestBrowser::launch().await.expect("Chromium starts");
+    let tablet = browser.open(&app.url()).await.expect("app opens");
+    tablet.sign_in_synced("manager").await.expect("manager");
+    tablet.navigate("/customers").await.expect("customers");
+    tablet.click_link("陈建国").await.expect("the customer");
+    tablet
+        .wait_until(
+            "document.querySelector('[data-testid=phone-mask]')?.innerText === '138****8000'",
+            "the masked number",
+        )
+        .await
+        .expect("masked on the manager's tablet");
+    let held: bool = tablet
+        .eval("document.body.innerText.includes('13800138000')")
+        .await
+        .expect("page text");
+    assert!(!held, "the whole number is nowhere on the page");
+
+    tablet
+        .click("[data-testid=reveal-phone]")
+        .await
+        .expect("reveal");
+    tablet
+        .set_value("[data-testid=reveal-reason]", "看看")
+        .await
+        .expect("reason");
+    tablet
+        .click("[data-testid=reveal-submit]")
+        .await
+        .expect("submit");
+    tablet
+        .wait_for_text("请写明原因")
+        .await
+        .expect("a vague reason is refused");
+    tablet
+        .set_value("[data-testid=reveal-reason]", "核对投诉客户的联系方式")
+        .await
+        .expect("reason");
+    tablet
+        .click("[data-testid=reveal-submit]")
+        .await
+        .expect("submit");
+    tablet
+        .wait_until(
+            "document.querySelector('[data-testid=revealed-phone]')?.innerText === '13800138000'",
+            "the number shown",
+        )
+        .await
+        .expect("revealed");
+    tablet.wait_for_text("已记入审计日志").await.expect("said");
+
+    tablet.navigate("/reports/audit").await.expect("audit log");
+    tablet
+        .wait_until(
+            "[...document.querySelectorAll('[data-testid=audit-entry]')].some(r => r.innerText.includes('查看客户号码') && r.innerText.includes('核对投诉客户的联系方式'))",
+            "the reveal in the audit log",
+        )
+        .await
+        .expect("audited");
+
+    browser.close().await;
+    app.stop().await;
+}
