@@ -92,16 +92,16 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     /// The client's schema version is one this server cannot serve: update the app.
     UpdateRequired,
-    /// Something failed on the server; details are in its log, never in the response.
-    Internal,
-    /// The server is starting or stopping, or its database is unreachable.
-    Unavailable,
-}
     /// Too many sign-in requests from one address in a minute: wait and try again.
     RateLimited,
     /// This tablet was revoked by a manager (lost or stolen): its changes are kept for
     /// review, not applied.
     DeviceRevoked,
+    /// Something failed on the server; details are in its log, never in the response.
+    Internal,
+    /// The server is starting or stopping, or its database is unreachable.
+    Unavailable,
+}
 
 impl ErrorCode {
     pub fn as_str(self) -> &'static str {
@@ -115,13 +115,13 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::UnsupportedMediaType => "unsupported_media_type",
             ErrorCode::UpdateRequired => "update_required",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::DeviceRevoked => "device_revoked",
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
         }
     }
 }
-            ErrorCode::RateLimited => "rate_limited",
-            ErrorCode::DeviceRevoked => "device_revoked",
 
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -67,11 +67,11 @@ fn api_router() -> Router<AppState> {
         .merge(complaints::router())
         .merge(reports::router())
         .merge(audit::router())
+        .merge(devices::router())
+        .merge(privacy::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .merge(devices::router())
-        .merge(privacy::router())
         .layer(axum::middleware::from_fn(schema::check_schema_version))
         .layer(axum::middleware::from_fn_with_state(
             security::REQUEST_TIMEOUT,
