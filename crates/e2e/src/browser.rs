@@ -284,6 +284,19 @@ impl Tablet {
             .await
     }
 
+    /// Replaces the text of the customer field labelled `label` (its form's `data-field` is
+    /// `field`), saves it on the tablet and waits for "saved" (shown below the field, so nothing
+    /// is clicked while the page still moves).
+    pub async fn save_customer_field(&self, label: &str, field: &str, value: &str) -> Result<()> {
+        self.fill(label, value).await?;
+        self.click_button(&format!("保存 {label}")).await?;
+        self.wait_until(
+            &format!("document.querySelector('form[data-field={field}] .ok')"),
+            "the field saved",
+        )
+        .await
+    }
+
     /// Waits for the element `find` (a JavaScript expression) and clicks it with the pointer.
     async fn click_found(&self, find: &str, what: &str) -> Result<()> {
         self.wait_until(find, what).await?;

@@ -61,18 +61,10 @@ async fn edit_field(tablet: &Tablet, label: &str, value: &str) {
         "备注" => "note",
         other => panic!("no customer field labelled {other}"),
     };
-    tablet.fill(label, value).await.expect("field");
     tablet
-        .click_button(&format!("保存 {label}"))
+        .save_customer_field(label, field, value)
         .await
-        .expect("save field");
-    tablet
-        .wait_until(
-            &format!("document.querySelector('form[data-field={field}] .ok')"),
-            "the field saved",
-        )
-        .await
-        .expect("saved");
+        .expect("the field saved");
 }
 
 async fn attempts_shown(tablet: &Tablet) -> usize {

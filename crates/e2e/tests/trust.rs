@@ -162,20 +162,30 @@ async fn trust_exports_are_in_the_managers_audit_log() {
     app.stop().await;
 }
 
-/// Replaces a customer field's text and saves it on the tablet; waits for "saved".
-async fn save_customer_field(tablet: &huifang_e2e::Tablet, label: &str, field: &str, value: &str) {
-    tablet.fill(label, value).await.expect("field");
-    tablet
-        .click_button(&format!("保存 {label}"))
+/// Creates the customer 陈建国 (13800138000) in agent1's store, as a tablet's push would;
+/// returns agent1's API client.
+async fn agent1_with_a_customer(app: &TestApp) -> huifang_e2e::ApiClient {
+    use huifang_core::sync::{Op, RecordKind, Scope};
+    use huifang_e2e::seed::{fields, new_id};
+    use serde_json::json;
+    let agent = huifang_e2e::ApiClient::sign_in(&app.url(), "agent1")
         .await
-        .expect("save field");
-    tablet
-        .wait_until(
-            &format!("document.querySelector('form[data-field={field}] .ok')"),
-            "the field saved",
-        )
+        .expect("agent1");
+    agent
+        .apply(vec![(
+            RecordKind::Customer,
+            new_id(),
+            Op::Create {
+                scope: Scope {
+                    store: agent.me.store_id.clone(),
+                    owner: None,
+                },
+                fields: fields(&[("name", json!("陈建国")), ("phone", json!("13800138000"))]),
+            },
+        )])
         .await
-        .expect("saved");
+        .expect("a customer");
+    agent
 }
 
 /// A supervisor revokes an agent's lost tablet in 平板设备: the tablet is signed out; signed in
@@ -184,26 +194,9 @@ async fn save_customer_field(tablet: &huifang_e2e::Tablet, label: &str, field: &
 /// customer on the server is unchanged.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trust_a_revoked_tablet_keeps_its_changes_for_review() {
-    use huifang_core::sync::{Op, RecordKind, Scope};
-    use huifang_e2e::seed::{fields, new_id};
-    use serde_json::json;
+    use huifang_core::sync::RecordKind;
     let mut app = TestApp::start().await.expect("server starts");
-    let api = huifang_e2e::ApiClient::sign_in(&app.url(), "agent1")
-        .await
-        .expect("agent1");
-    api.apply(vec![(
-        RecordKind::Customer,
-        new_id(),
-        Op::Create {
-            scope: Scope {
-                store: api.me.store_id.clone(),
-                owner: None,
-            },
-            fields: fields(&[("name", json!("陈建国")), ("phone", json!("13800138000"))]),
-        },
-    )])
-    .await
-    .expect("a customer");
+    agent1_with_a_customer(&app).await;
     let browser_a = TestBrowser::launch().await.expect("Chromium (agent)");
     let browser_s = TestBrowser::launch().await.expect("Chromium (supervisor)");
     let agent = browser_a.open(&app.url()).await.expect("agent's tablet");
@@ -220,7 +213,10 @@ async fn trust_a_revoked_tablet_keeps_its_changes_for_review() {
         )
         .await
         .expect("customer page");
-    save_customer_field(&agent, "备注", "note", "客户周六上午方便接听").await;
+    agent
+        .save_customer_field("备注", "note", "客户周六上午方便接听")
+        .await
+        .expect("the note saved");
     agent.sync_now().await.expect("the note is uploaded");
 
     let supervisor = browser_s
@@ -301,7 +297,10 @@ async fn trust_a_revoked_tablet_keeps_its_changes_for_review() {
         )
         .await
         .expect("customer page");
-    save_customer_field(&agent, "备注", "note", "停用后写的备注").await;
+    agent
+        .save_customer_field("备注", "note", "停用后写的备注")
+        .await
+        .expect("the note saved");
     agent
         .eval::<bool>("window.dispatchEvent(new Event('online')) || true")
         .await
@@ -363,27 +362,8 @@ async fn trust_a_revoked_tablet_keeps_its_changes_for_review() {
 /// and its reason are in the manager's audit log.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn trust_a_manager_reveals_a_masked_number_with_a_reason() {
-    use huifang_core::sync::{Op, RecordKind, Scope};
-    use huifang_e2e::seed::{fields, new_id};
-    use serde_json::json;
     let mut app = TestApp::start().await.expect("server starts");
-    let agent = huifang_e2e::ApiClient::sign_in(&app.url(), "agent1")
-        .await
-        .expect("agent1");
-    agent
-        .apply(vec![(
-            RecordKind::Customer,
-            new_id(),
-            Op::Create {
-                scope: Scope {
-                    store: agent.me.store_id.clone(),
-                    owner: None,
-                },
-                fields: fields(&[("name", json!("陈建国")), ("phone", json!("13800138000"))]),
-            },
-        )])
-        .await
-        .expect("a customer");
+    agent1_with_a_customer(&app).await;
 
     let browser = TestBrowser::launch().await.expect("Chromium starts");
     let tablet = browser.open(&app.url()).await.expect("app opens");
