@@ -179,6 +179,54 @@ async fn five_wrong_passwords_lock_the_name_for_a_quarter_of_an_hour() {
     }
 }
 
+/// Wrong passwords for one name arriving at once (a script, or two tablets) are each counted:
+/// no answer is a server error (SQLite used to answer "database is locked"), and exactly the
+/// first four are "wrong password" whatever the interleaving; the rest are "locked" (a lost
+/// count would let more guesses through).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn wrong_passwords_at_once_are_all_counted_without_a_server_error() {
+    use huifang_core::api::SIGN_IN_MAX_FAILURES;
+    const AT_ONCE: i64 = 12;
+    for db in common::test_databases().await {
+        let label = db.label;
+        let (app, state) = demo_app(&db).await;
+        let tries: Vec<_> = (0..AT_ONCE)
+            .map(|_| {
+                let app = app.clone();
+                tokio::spawn(async move { sign_in(&app, "agent1", "wrong").await.status })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for attempt in tries {
+            statuses.push(attempt.await.expect("the sign-in task ends"));
+        }
+        let wrong = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::UNAUTHORIZED)
+            .count();
+        let locked = statuses
+            .iter()
+            .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+            .count();
+        assert_eq!(
+            wrong + locked,
+            statuses.len(),
+            "[{label}] only 401 and 429: {statuses:?}"
+        );
+        assert_eq!(
+            wrong as i64,
+            SIGN_IN_MAX_FAILURES - 1,
+            "[{label}] {statuses:?}"
+        );
+        assert_eq!(
+            sign_in(&app, "agent1", "demo").await.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "[{label}] the name is locked"
+        );
+        state.db.close().await;
+    }
+}
+
 /// A signed-in user changes their password with the current one: the new one signs in, the
 /// old one no longer does, their other sessions end and this one stays. Rule breaks are 400s
 /// with reasons; a wrong current password is a wrong sign-in and counts towards the lock.

@@ -35,37 +35,32 @@ pub async fn check(db: &Db, name: &str) -> Result<(), Error> {
 
 /// Counts a wrong password for `name`; the error to answer with (the last allowed failure
 /// already answers "locked", so the person knows at once).
+///
+/// One upsert that counts in SQL: wrong passwords arriving together for one name neither
+/// lose a count (PostgreSQL, read committed) nor fail on a read lock that cannot be upgraded
+/// (SQLite's "database is locked"), as a read-then-write transaction would.
 pub async fn failed(db: &Db, name: &str) -> Result<Error, Error> {
     let now = now_ms();
-    let mut tx = db.pool.begin().await?;
-    let before: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT failures, last_failure_ms FROM sign_in_attempts WHERE username = $1",
-    )
-    .bind(name)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let failures = match before {
-        Some((n, last)) if now - last < WINDOW_MS => n + 1,
-        _ => 1,
-    };
-    let locked_until = if failures >= SIGN_IN_MAX_FAILURES {
-        now + LOCK_MS
-    } else {
-        0
-    };
-    sqlx::query(
+    // In `DO UPDATE SET`, `sign_in_attempts.*` is the row before this failure.
+    let (failures, locked_until): (i64, i64) = sqlx::query_as(
         "INSERT INTO sign_in_attempts (username, failures, last_failure_ms, locked_until_ms) \
-         VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (username) DO UPDATE SET failures = $2, last_failure_ms = $3, \
-         locked_until_ms = $4",
+         VALUES ($1, 1, $2, CASE WHEN 1 >= $4 THEN $2 + $5 ELSE 0 END) \
+         ON CONFLICT (username) DO UPDATE SET \
+           failures = CASE WHEN $2 - sign_in_attempts.last_failure_ms < $3 \
+                      THEN sign_in_attempts.failures + 1 ELSE 1 END, \
+           last_failure_ms = $2, \
+           locked_until_ms = CASE WHEN (CASE WHEN $2 - sign_in_attempts.last_failure_ms < $3 \
+                      THEN sign_in_attempts.failures + 1 ELSE 1 END) >= $4 \
+                      THEN $2 + $5 ELSE 0 END \
+         RETURNING failures, locked_until_ms",
     )
     .bind(name)
-    .bind(failures)
     .bind(now)
-    .bind(locked_until)
-    .execute(&mut *tx)
+    .bind(WINDOW_MS)
+    .bind(SIGN_IN_MAX_FAILURES)
+    .bind(LOCK_MS)
+    .fetch_one(&db.pool)
     .await?;
-    tx.commit().await?;
     if locked_until > 0 {
         tracing::warn!(
             username = name,
