@@ -9,6 +9,9 @@ export PATH="$HUIFANG_TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 TRUNK_VERSION="0.21.14"
 # binaryen 132's wasm-opt; Debian's 108 builds pages that die at start (TOOLCHAIN.md).
 BINARYEN_VERSION="132"
+# Hostile-input testing (docs/hostile-input.md): libFuzzer targets (nightly) and API fuzzing.
+CARGO_FUZZ_VERSION="0.13.2"
+SCHEMATHESIS_VERSION="4.32.5"
 
 say() { printf '\033[1m[huifang]\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31m[huifang] error:\033[0m %s\n' "$*" >&2; exit 1; }

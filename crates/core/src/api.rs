@@ -9,6 +9,7 @@ use std::fmt;
 
 /// `POST /api/auth/sign-in`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignInRequest {
     pub username: String,
     pub password: String,
@@ -16,6 +17,7 @@ pub struct SignInRequest {
 
 /// `POST /api/auth/password`: the signed-in user's new password, with the current one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangePasswordRequest {
     pub current: String,
     pub new: String,
@@ -54,6 +56,7 @@ pub fn check_new_password(username: &str, current: &str, new: &str) -> Result<()
 /// The answer to a successful sign-in. The browser also receives the token as an HttpOnly
 /// cookie; API clients (the load generator, scripts) send it as `Authorization: Bearer`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignInResponse {
     pub user: UserProfile,
     pub token: String,
@@ -63,6 +66,7 @@ pub struct SignInResponse {
 
 /// `GET /api/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     pub status: String,
     pub version: String,
@@ -73,6 +77,7 @@ pub struct Health {
 
 /// Machine-readable error codes. The app shows each in the user's language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The request body or a parameter is malformed or fails validation.
@@ -131,6 +136,7 @@ impl fmt::Display for ErrorCode {
 
 /// One entry of the audit log (`GET /api/audit`): who took customers' data out, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub at_ms: i64,
     pub user_id: String,
@@ -148,6 +154,7 @@ pub const SIGN_IN_LOCK_MINUTES: i64 = 15;
 
 /// The body of every error response from `/api`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[error("{error}: {reason}")]
 pub struct ApiError {
     pub error: ErrorCode,

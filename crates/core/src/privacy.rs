@@ -62,6 +62,7 @@ pub fn is_masked(shown: &str) -> bool {
 
 /// `POST /api/privacy/reveal`: who asks to see which record's number, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevealRequest {
     /// The record (customer or lead) whose number is revealed.
     pub record_id: String,
@@ -71,6 +72,7 @@ pub struct RevealRequest {
 
 /// The answer: the number in full.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevealResponse {
     pub record_id: String,
     pub phone: String,
@@ -79,6 +81,7 @@ pub struct RevealResponse {
 /// A tablet that synced with the store (`GET /api/devices`), as supervisors and managers see
 /// it when one is lost.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Device {
     /// The device's sync client id (its outbox's name).
     pub client_id: String,
@@ -97,12 +100,14 @@ pub struct Device {
 
 /// `POST /api/devices/{client_id}/revoke`: why the tablet is revoked (lost, stolen…).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevokeDeviceRequest {
     pub reason: String,
 }
 
 /// One change a revoked tablet pushed afterwards, kept for review as it was sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuarantinedMutation {
     pub user_id: String,
     pub username: String,

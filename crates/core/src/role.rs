@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 /// What a person does in the dealership; it decides what they see and may change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 客服专员: works through today's callback list, logs attempts, registers complaints.

@@ -6,17 +6,20 @@ use std::fmt;
 
 /// A user's id (UUIDv7 text, made by the server when the user is created).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct UserId(pub String);
 
 /// A store's id (UUIDv7 text).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct StoreId(pub String);
 
 /// A sign-in name: 1–64 characters of lower-case ASCII letters, digits, `.`, `_` or `-`.
 /// Compared case-insensitively by lower-casing on parse, so `Agent1` and `agent1` are one user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct Username(String);
 
@@ -78,6 +81,7 @@ impl fmt::Display for Username {
 /// What the app knows about the signed-in person; cached on the device so the shell shows
 /// who is signed in with no network.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserProfile {
     pub id: UserId,
     pub username: Username,
@@ -91,6 +95,7 @@ pub struct UserProfile {
 
 /// A colleague as everyone in the store may see them: enough to say who changed what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Colleague {
     pub id: UserId,
     pub display_name: String,
@@ -100,6 +105,7 @@ pub struct Colleague {
 /// `GET /api/directory`: the signed-in user's store colleagues (no usernames, no contact
 /// details), and the store's rules a device needs offline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Directory {
     pub colleagues: Vec<Colleague>,
     /// The complaint response deadlines and follow-up delay (`--complaint-rules`). A directory

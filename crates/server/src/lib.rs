@@ -15,6 +15,7 @@ pub mod error;
 pub mod health;
 pub mod import;
 pub mod json;
+pub mod openapi;
 pub mod privacy;
 pub mod reports;
 pub mod schema;
@@ -58,6 +59,7 @@ pub fn router(state: AppState) -> Router {
 fn api_router() -> Router<AppState> {
     Router::new()
         .merge(health::router())
+        .merge(openapi::router())
         .merge(auth::router())
         .merge(users::router())
         .merge(sync::router())
@@ -71,6 +73,7 @@ fn api_router() -> Router<AppState> {
         .merge(privacy::router())
         .fallback(api_not_found)
         .method_not_allowed_fallback(api_method_not_allowed)
+        .layer(axum::middleware::from_fn(json::plain_errors_as_json))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(axum::middleware::from_fn(schema::check_schema_version))
         .layer(axum::middleware::from_fn_with_state(

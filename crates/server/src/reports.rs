@@ -85,7 +85,7 @@ pub const SUMMARY_KINDS: [RecordKind; 4] = [
 ];
 
 /// Every store of a group: `GET /api/reports/group`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct GroupReport {
     /// The group's name; `None` for a store in no group (then the only store is the caller's).
     pub group: Option<String>,
@@ -96,7 +96,7 @@ pub struct GroupReport {
 }
 
 /// One store of a [`GroupReport`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StoreReport {
     pub store: StoreId,
     pub name: String,

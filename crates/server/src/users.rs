@@ -13,7 +13,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 /// `GET /api/users`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct UserList {
     pub users: Vec<UserProfile>,
 }

@@ -202,6 +202,7 @@ pub fn next(
 
 /// How satisfied the customer said they were.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Satisfaction {
     VerySatisfied,

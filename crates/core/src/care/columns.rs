@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a column of an export holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Column {
     Name,

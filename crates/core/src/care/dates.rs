@@ -7,6 +7,7 @@ use std::fmt;
 
 /// A calendar day, as days since 1970-01-01 (negative before).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Day(pub i32);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

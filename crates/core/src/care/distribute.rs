@@ -72,6 +72,7 @@ use serde::{Deserialize, Serialize};
 
 /// One agent to share work with.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentShare {
     pub id: crate::UserId,
     /// Relative ability (1 = a normal share); at least 1.
@@ -84,6 +85,7 @@ fn one() -> u32 {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DistributeRequest {
     pub agents: Vec<AgentShare>,
     /// Agents who are away (leave, sick, gone): every unfinished task they hold is taken back
@@ -94,6 +96,7 @@ pub struct DistributeRequest {
 
 /// What each agent holds afterwards.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentLoad {
     pub id: crate::UserId,
     pub capacity: u32,
@@ -104,6 +107,7 @@ pub struct AgentLoad {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DistributeResponse {
     /// Tasks given to an agent in this step (unassigned ones and those taken back).
     pub tasks_assigned: usize,
@@ -116,6 +120,7 @@ pub struct DistributeResponse {
 
 /// `POST /api/tasks/reassign`: a lead moves one customer's unfinished tasks to an agent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReassignRequest {
     /// The customer's record id.
     pub customer: String,
@@ -123,6 +128,7 @@ pub struct ReassignRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReassignResponse {
     /// Tasks that changed hands (those the agent already held are not counted).
     pub moved: usize,

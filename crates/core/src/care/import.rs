@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// What the preview answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Preview {
     pub format: String,
     pub encoding: String,
@@ -29,6 +30,7 @@ pub struct Preview {
 
 /// A clean row as the preview shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PreviewRow {
     pub line: usize,
     pub name: String,
@@ -39,6 +41,7 @@ pub struct PreviewRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PreviewError {
     pub line: usize,
     pub column: Option<Column>,
@@ -49,6 +52,7 @@ pub struct PreviewError {
 
 /// Where an import job is. A job is queued while another import of the same store runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum JobPhase {
     Queued,
@@ -70,6 +74,7 @@ impl JobPhase {
 /// What `POST /api/import/commit` answers at once (202) and `GET /api/import/jobs/<id>`
 /// answers until the job is finished.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportJob {
     pub id: String,
     pub phase: JobPhase,
@@ -87,6 +92,7 @@ pub struct ImportJob {
 
 /// What an import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Summary {
     pub customers_created: usize,
     pub customers_updated: usize,

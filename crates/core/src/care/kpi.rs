@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 
 /// `num` of `den`; the rate is undefined when nothing was counted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Ratio {
     pub num: u32,
     pub den: u32,
@@ -40,6 +41,7 @@ impl Ratio {
 
 /// Days from `from` to `to`, both included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Period {
     pub from: Day,
     pub to: Day,

@@ -93,6 +93,11 @@ pub fn clean(raw: &str, default_area: Option<&str>) -> Result<Phone, PhoneError>
         return Err(PhoneError::NotANumber(trimmed.to_owned()));
     }
     if let Some(rest) = national.strip_prefix('0') {
+        // No area code starts 00: that is a country code read twice (`0086 0086 …`), and as
+        // an "area" `0086-…` would not clean to itself again.
+        if rest.starts_with('0') {
+            return Err(PhoneError::NotANumber(trimmed.to_owned()));
+        }
         // Two-digit area codes: 10 (Beijing) and 20–29; the rest have three.
         let area_len = if rest.starts_with('1') || rest.starts_with('2') {
             2
@@ -169,6 +174,25 @@ mod tests {
         assert_eq!(
             clean("010-65529988", None).map(|p| p.to_string()),
             Ok("010-65529988".to_owned())
+        );
+    }
+
+    /// Found by the `phone_parse` fuzz target (fuzz/corpus/phone_parse/country-code-twice):
+    /// the country code written twice cleaned to the "landline" `0086-20372322`, which does not
+    /// clean to itself.
+    #[test]
+    fn no_area_code_starts_with_00() {
+        assert!(matches!(
+            clean("0086008620372322)", None),
+            Err(PhoneError::NotANumber(_))
+        ));
+        assert!(matches!(
+            clean("0086-20372322", None),
+            Err(PhoneError::NotANumber(_))
+        ));
+        assert_eq!(
+            clean("0086 20 3723 2322", None),
+            landline("020", "37232322")
         );
     }
 

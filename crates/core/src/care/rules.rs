@@ -134,6 +134,7 @@ pub struct Facts {
 
 /// The loyalty class the lists and reports use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Loyalty {
     /// Comes back regularly (忠诚客户).

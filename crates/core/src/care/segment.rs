@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// Who a campaign reaches. Every condition given must hold; an empty list or `None` is
 /// "any".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Segment {
     /// Loyalty classes (from `rules::loyalty`).
     #[serde(default)]
@@ -120,6 +121,7 @@ pub fn matches(segment: &Segment, customer: &CustomerFacts) -> bool {
 
 /// What a campaign is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CampaignKind {
     /// 节日回访: a holiday greeting.
@@ -152,6 +154,7 @@ pub const NAME_MAX_CHARS: usize = 60;
 
 /// `POST /api/campaigns`: launch a campaign.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CampaignRequest {
     /// Also what makes the campaign's tasks unique: launching the same name twice creates
     /// nothing new.
@@ -200,6 +203,7 @@ impl CampaignRequest {
 
 /// `POST /api/campaigns/preview`: who a segment reaches, before launching.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CampaignPreviewRequest {
     #[serde(default)]
     pub segment: Segment,
@@ -209,6 +213,7 @@ pub struct CampaignPreviewRequest {
 pub const PREVIEW_SAMPLE: usize = 20;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CampaignPreview {
     /// Customers in the segment.
     pub matched: usize,
@@ -219,6 +224,7 @@ pub struct CampaignPreview {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CampaignResponse {
     /// Customers in the segment.
     pub matched: usize,

@@ -159,6 +159,7 @@ impl Kpi {
 
 /// A rate and the records behind it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Measure {
     pub ratio: Ratio,
     /// The records counted, in the order counted, each with whether it is in the numerator.
@@ -180,6 +181,7 @@ impl Measure {
 
 /// One care agent's period.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentRow {
     /// Their tasks due in the period, and of them completed.
     pub due: Ratio,
@@ -195,6 +197,7 @@ pub struct AgentRow {
 
 /// One day's counts (the trend charts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DayRow {
     pub day: Day,
     pub attempts: u32,
@@ -220,6 +223,7 @@ pub struct Input<'a> {
 
 /// Every figure of one period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Report {
     pub period: Period,
     pub kpis: BTreeMap<Kpi, Measure>,

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 /// Counts at each step of the funnel.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Steps {
     pub captured: u32,
     pub following: u32,
@@ -45,6 +46,7 @@ impl Steps {
 
 /// The funnel overall and by source, model of interest and advisor.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Funnel {
     pub total: Steps,
     pub by_source: BTreeMap<String, Steps>,

@@ -85,6 +85,7 @@ named! {
 
 /// The store's sales cadence: days to purchase each grade means, and days between follow-ups.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct SalesRules {
     pub purchase_h: i32,

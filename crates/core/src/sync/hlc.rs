@@ -12,6 +12,7 @@ use std::cmp::Ordering;
 /// A hybrid logical clock stamp. Totally ordered by `(wall_ms, counter, node)`, so two stamps
 /// from different devices are never equal and every device picks the same later one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hlc {
     /// Milliseconds since the Unix epoch (server-corrected on the device).
     pub wall_ms: i64,

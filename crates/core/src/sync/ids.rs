@@ -13,16 +13,19 @@ use uuid::{Builder, Uuid, Version};
 /// first start, and kept in the device's store; it names the device in every mutation and
 /// breaks HLC ties.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct ClientId(pub Uuid);
 
 /// The id of a record (entity or event), made by the device that created it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct RecordId(pub Uuid);
 
 /// The id of one mutation: the idempotency key the server remembers forever.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct MutationId(pub Uuid);
 

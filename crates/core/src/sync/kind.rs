@@ -5,6 +5,7 @@ use std::fmt;
 
 /// Every kind of record. Mutable entities carry per-field stamps; events are written once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
     // Mutable entities.

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 /// transaction; pushed until the server answers for it; replayed harmlessly (the server
 /// remembers every `mutation_id`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Mutation {
     pub mutation_id: MutationId,
     pub client_id: ClientId,
@@ -36,6 +37,7 @@ pub struct Mutation {
 
 /// What a mutation does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Op {
     /// Creates an entity. Status fields left out start in their machine's initial state.
@@ -68,6 +70,7 @@ pub enum Op {
 
 /// One field written by [`Op::SetFields`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldWrite {
     pub field: String,
     pub value: Value,

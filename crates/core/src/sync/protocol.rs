@@ -17,6 +17,7 @@ pub const MAX_PUSH: usize = 1_000;
 
 /// A batch of the device's outbox, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushRequest {
     /// `SCHEMA_VERSION` of the app; a server that cannot serve it answers `update_required`.
     pub schema_version: u32,
@@ -26,12 +27,14 @@ pub struct PushRequest {
 
 /// One result per pushed mutation, in the order pushed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PushResponse {
     pub results: Vec<MutationResult>,
     pub server_time_ms: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MutationResult {
     pub mutation_id: MutationId,
     pub outcome: Outcome,
@@ -40,6 +43,7 @@ pub struct MutationResult {
 /// What the server did with one mutation. Final: the same mutation pushed again gets
 /// `Duplicate` (if it was applied) or the same rejection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Applied; the record's feed position is now `version` (or was already, when the
@@ -77,6 +81,7 @@ impl Outcome {
 /// Why a mutation was rejected; the app shows each in the user's language, with `reason`
 /// as the detail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RejectCode {
     /// The user's role or scope does not allow it.
@@ -110,6 +115,7 @@ pub struct PullRequest {
 
 /// One page of the change feed, filtered to what the user may see.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PullResponse {
     /// The cursor this page starts after (the request's); a device ignores a page that does
     /// not start at its own cursor (a late or repeated answer).
@@ -124,6 +130,7 @@ pub struct PullResponse {
 
 /// One record that changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     /// The record's full current snapshot (entity with fields, tombstone and conflicts, or

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 /// Where a record lives: the store, and the person it belongs to (the agent a callback is
 /// assigned to, the advisor who owns a lead). Moving ownership is a change of scope.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Scope {
     pub store: StoreId,
     pub owner: Option<UserId>,
@@ -19,6 +20,7 @@ pub struct Scope {
 
 /// One field's current value and who wrote it when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldState {
     pub value: Value,
     pub stamp: Hlc,
@@ -27,6 +29,7 @@ pub struct FieldState {
 
 /// A deleted entity keeps its id and fields (for the audit trail) under a tombstone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tombstone {
     pub at: Hlc,
     pub by: UserId,
@@ -35,6 +38,7 @@ pub struct Tombstone {
 /// Two or more people changed one field of a complaint or a lead, each from a value the
 /// others never saw. Every person's latest value is kept until someone resolves it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Conflict {
     pub record: RecordId,
     pub field: String,
@@ -47,6 +51,7 @@ pub struct Conflict {
 
 /// A mutable record: customer, vehicle, callback task, complaint, lead, ...
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Entity {
     pub id: RecordId,
     pub kind: RecordKind,
@@ -63,6 +68,7 @@ pub struct Entity {
 
 /// An append-only record: call attempt, callback record, complaint step, ...
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
     pub id: RecordId,
     pub kind: RecordKind,
@@ -75,6 +81,7 @@ pub struct Event {
 
 /// A record snapshot as stored and synced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Record {
     Entity(Entity),

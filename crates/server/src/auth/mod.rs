@@ -49,7 +49,7 @@ pub async fn housekeeping(db: &crate::db::Db) -> Result<(u64, u64), Error> {
 pub const SESSION_COOKIE: &str = "huifang_session";
 
 /// `GET /api/auth/me`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Me {
     pub user: UserProfile,
 }

@@ -166,6 +166,7 @@ named! {
 /// The store's complaint rules: how fast each severity must be answered (judged and the
 /// customer told), and when the follow-up callback falls due.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ComplaintRules {
     pub general_hours: u32,

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 
 /// The table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stats {
     pub period: Period,
     pub total: u32,
