@@ -6,15 +6,7 @@
 //! read back the same, a push replayed changes nothing, a cleaned phone number cleans to
 //! itself, masking is idempotent.
 
-pub mod import {
-    //! The server's table reader and row cleaner, compiled in from its own sources: the fuzz
-    //! build stays small (no sqlx, tokio or axum) and what is fuzzed is exactly what the server
-    //! runs on an uploaded file.
-    #[path = "../../../crates/server/src/import/rows.rs"]
-    pub mod rows;
-    #[path = "../../../crates/server/src/import/table.rs"]
-    pub mod table;
-}
+pub mod import;
 
 use huifang_core::care::{columns, phone};
 use huifang_core::privacy::{is_masked, mask_phone};
