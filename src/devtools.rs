@@ -54,7 +54,8 @@ pub async fn raw_put(per_transaction: u32, limit: u32) -> Result<js_sys::Array, 
         .map_err(|e| JsValue::from_str(&e.to_string()))?;
     records.truncate(limit as usize);
     let name = "huifang-bench-floor";
-    let store = IdbClientStore::open(name)
+    let cipher = crate::storage::crypto::current().map_err(js_err)?;
+    let store = IdbClientStore::open(name, cipher)
         .await
         .map_err(|e| JsValue::from_str(&e.to_string()))?;
     let times = store
@@ -190,7 +191,8 @@ pub async fn seed_device(
     };
 
     let name = database_name(&me.user);
-    let mut store = IdbClientStore::open(&name).await.map_err(js_err)?;
+    let cipher = crate::storage::crypto::current().map_err(js_err)?;
+    let mut store = IdbClientStore::open(&name, cipher).await.map_err(js_err)?;
     let mut batch: Vec<Record> = Vec::with_capacity(SEED_PER_COMMIT + 16);
     let mut written = 0u32;
     let day_ms: i64 = 86_400_000;

@@ -10,6 +10,12 @@ pub const ENGINE_OPEN: &str = "huifang:engine-open";
 pub const RECORDS_FETCHED: &str = "huifang:records-fetched";
 /// Every record is decoded into the app's types.
 pub const RECORDS_DECODED: &str = "huifang:records-decoded";
+/// The unlock page showed (a start with the person still signed in: the data is sealed).
+pub const UNLOCK_SHOWN: &str = "huifang:unlock-shown";
+/// The person tapped "unlock" (their typing lies between this and [`UNLOCK_SHOWN`]).
+pub const UNLOCK_START: &str = "huifang:unlock-start";
+/// The password opened the data key (PBKDF2 and the unwrap) and the private entries.
+pub const UNLOCKED: &str = "huifang:unlocked";
 /// The today page showed the list kept from last time (a start, before the records are read).
 pub const TODAY_KEPT: &str = "huifang:today-kept";
 /// The today page worked out the agent's list.

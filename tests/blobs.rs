@@ -23,6 +23,20 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', b'\r', b'\n', 0x1a, b'\n'];
 
+/// The data key of every test here (set as the tab's key for the engine).
+async fn test_key() -> huifang::storage::crypto::Cipher {
+    match huifang::storage::crypto::current() {
+        Ok(key) => key,
+        Err(_) => {
+            let key = huifang::storage::crypto::Cipher::generate()
+                .await
+                .expect("WebCrypto makes a key");
+            huifang::storage::crypto::set_current(key.clone());
+            key
+        }
+    }
+}
+
 fn salt() -> u64 {
     (js_sys::Math::random() * 1e12) as u64
 }
@@ -57,7 +71,9 @@ fn image(bytes: &[u8]) -> CapturedImage {
 #[wasm_bindgen_test]
 async fn a_blob_is_kept_not_uploaded_until_marked_and_a_missing_flag_reads_false() {
     let name = format!("huifang-test-blob-flag-{}", salt());
-    let store = IdbClientStore::open(&name).await.expect("opens");
+    let store = IdbClientStore::open(&name, test_key().await)
+        .await
+        .expect("opens");
     let bytes = b"a signature".to_vec();
     let key = hash(&bytes);
     assert_eq!(store.blob_uploaded(&key).await.expect("reads"), None);
@@ -137,6 +153,7 @@ async fn engine(owner: &Owner) -> SyncEngine {
     let _ = any_spawner::Executor::init_wasm_bindgen();
     let (status, changes) =
         owner.with(|| (RwSignal::new(SyncStatus::default()), RwSignal::new(0u64)));
+    huifang::storage::crypto::set_current(test_key().await);
     SyncEngine::start(&profile(), status, changes)
         .await
         .expect("the engine starts")

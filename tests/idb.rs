@@ -5,6 +5,7 @@
 //! deletes it at the end.
 #![cfg(target_arch = "wasm32")]
 
+use huifang::storage::crypto::Cipher;
 use huifang::storage::idb::schema::{self, SCHEMA};
 use huifang::storage::idb::{IdbClientStore, IdbError, StoredBlob, database_name, delete_database};
 use huifang_core::sync::{
@@ -30,8 +31,22 @@ fn unique_name(test: &str) -> String {
     format!("huifang-test-{test}-{salt}")
 }
 
+thread_local! {
+    /// One data key for every test database (a reopened database needs the same key).
+    static KEY: std::cell::RefCell<Option<Cipher>> = const { std::cell::RefCell::new(None) };
+}
+
+async fn key() -> Cipher {
+    if let Some(key) = KEY.with(|k| k.borrow().clone()) {
+        return key;
+    }
+    let key = Cipher::generate().await.expect("WebCrypto makes a key");
+    KEY.with(|k| *k.borrow_mut() = Some(key.clone()));
+    key
+}
+
 async fn open(name: &str) -> IdbClientStore {
-    IdbClientStore::open(name)
+    IdbClientStore::open(name, key().await)
         .await
         .expect("the database opens")
 }
@@ -776,7 +791,7 @@ async fn a_database_newer_than_the_app_is_a_version_error() {
         .await
         .expect("opens");
     db.close();
-    match IdbClientStore::open(&name).await {
+    match IdbClientStore::open(&name, key().await).await {
         Err(IdbError::Version { supported }) => assert_eq!(supported, SCHEMA),
         other => panic!("expected a version error, got {other:?}"),
     }
@@ -794,7 +809,7 @@ async fn an_upgrade_held_up_by_another_connection_is_blocked_then_succeeds_later
         .expect("opens")
         .await
         .expect("opens");
-    match IdbClientStore::open(&name).await {
+    match IdbClientStore::open(&name, key().await).await {
         Err(IdbError::Blocked) => {}
         other => panic!("expected blocked, got {other:?}"),
     }
@@ -841,4 +856,162 @@ fn quota_exceeded_is_its_own_error() {
 #[wasm_bindgen_test]
 fn database_names_are_per_user() {
     assert_eq!(database_name(&UserId("u-42".to_owned())), "huifang-u-42");
+}
+
+// ---- Encryption at rest ----
+
+/// Every value of every store, as IndexedDB holds it (a second, plain connection: what
+/// someone with the tablet's files would read).
+async fn raw_values(name: &str) -> Vec<(String, JsValue)> {
+    let db = Factory::new()
+        .expect("IndexedDB")
+        .open(name, None)
+        .expect("opens")
+        .await
+        .expect("opens");
+    let tx = db
+        .transaction(&schema::STORES, TransactionMode::ReadOnly)
+        .expect("tx");
+    let mut out = Vec::new();
+    for store in schema::STORES {
+        for value in tx
+            .object_store(store)
+            .expect("store")
+            .get_all(None, None)
+            .expect("read")
+            .await
+            .expect("read")
+        {
+            out.push((store.to_owned(), value));
+        }
+    }
+    db.close();
+    out
+}
+
+/// The bytes of `text` appear in `value` (its JSON text, or the raw bytes of its arrays).
+fn shows(value: &JsValue, text: &str) -> bool {
+    let json = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    if json.contains(text) {
+        return true;
+    }
+    ["iv", "ct", "bytes"].iter().any(|field| {
+        js_sys::Reflect::get(value, &JsValue::from_str(field))
+            .ok()
+            .and_then(|v| wasm_bindgen::JsCast::dyn_into::<js_sys::Uint8Array>(v).ok())
+            .is_some_and(|a| a.to_vec().windows(text.len()).any(|w| w == text.as_bytes()))
+    })
+}
+
+#[wasm_bindgen_test]
+async fn every_stored_value_is_sealed_and_shows_no_customer_in_clear() {
+    let name = unique_name("sealed");
+    let mut store = open(&name).await;
+    let customer = Record::Event(Event {
+        fields: BTreeMap::from([
+            ("name".to_owned(), json!("陈女士")),
+            ("phone".to_owned(), json!("13800000000")),
+        ]),
+        ..match event(1, 1) {
+            Record::Event(e) => e,
+            Record::Entity(_) => unreachable!("event() makes an event"),
+        }
+    });
+    let mut batch = ClientBatch::default();
+    batch.views.insert(record_id(1), Some(customer.clone()));
+    batch.bases.insert(record_id(1), Some(customer.clone()));
+    batch.pending.insert(mutation_id(2), Some(pending(2, 1)));
+    batch
+        .attention
+        .insert(mutation_id(3), Some(attention(3, 2)));
+    batch.meta = Some(meta(7));
+    store.commit(batch).await.expect("saved");
+    store
+        .put_blob(&"ab".repeat(32), "image/png", "陈女士的签名".as_bytes())
+        .await
+        .expect("saved");
+
+    let raw = raw_values(&name).await;
+    assert_eq!(raw.len(), 6, "one value in each store: {raw:?}");
+    for (store_name, value) in &raw {
+        for secret in ["陈女士", "13800000000", "无人接听", "只有主管", "no_answer"] {
+            assert!(
+                !shows(value, secret),
+                "{store_name} shows {secret:?} in clear: {value:?}"
+            );
+        }
+        assert!(
+            js_sys::Reflect::get(value, &"iv".into()).is_ok_and(|v| !v.is_undefined()),
+            "{store_name} is sealed"
+        );
+    }
+    // Read back through the store, everything is as it was.
+    assert_eq!(store.views().await.expect("reads"), vec![customer]);
+    assert_eq!(store.pending().await.expect("reads"), vec![pending(2, 1)]);
+    assert_eq!(
+        store.blob(&"ab".repeat(32)).await.expect("reads"),
+        Some(StoredBlob {
+            content_type: "image/png".to_owned(),
+            bytes: "陈女士的签名".as_bytes().to_vec(),
+        })
+    );
+    cleanup(store).await;
+}
+
+#[wasm_bindgen_test]
+async fn another_key_opens_nothing_and_says_so() {
+    let name = unique_name("other-key");
+    let mut store = open(&name).await;
+    let mut batch = ClientBatch::default();
+    batch.views.insert(record_id(1), Some(event(1, 1)));
+    store.commit(batch).await.expect("saved");
+    drop(store);
+    let stranger = IdbClientStore::open(
+        &name,
+        Cipher::generate().await.expect("WebCrypto makes a key"),
+    )
+    .await
+    .expect("the database opens");
+    match stranger.views().await {
+        Err(IdbError::Crypto { .. }) => {}
+        other => panic!("another key must not read the records: {other:?}"),
+    }
+    drop(stranger);
+    // The right key still reads them: nothing was harmed.
+    let store = open(&name).await;
+    assert_eq!(store.views().await.expect("reads"), vec![event(1, 1)]);
+    cleanup(store).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_database_kept_in_clear_by_an_earlier_version_is_sealed_once() {
+    let name = unique_name("seal-legacy");
+    create_version_1(&name).await;
+    let store = open(&name).await;
+    let sealed = store.seal_if_written_in_clear().await.expect("sealed");
+    assert_eq!(sealed, 4, "meta, one record, two outbox entries");
+    for (store_name, value) in raw_values(&name).await {
+        assert!(
+            js_sys::Reflect::get(&value, &"json".into()).is_ok_and(|v| v.is_undefined()),
+            "{store_name} has no value in clear left: {value:?}"
+        );
+        assert!(!shows(&value, "无人接听"), "{store_name}: {value:?}");
+    }
+    assert_eq!(store.seal_if_written_in_clear().await.expect("reads"), 0);
+    // Read through the store, the data is unchanged (and the index still finds entries).
+    assert_eq!(store.meta().await.expect("reads"), Some(meta(7)));
+    assert_eq!(store.views().await.expect("reads"), vec![event(1, 7)]);
+    assert_eq!(
+        store.pending().await.expect("reads"),
+        vec![pending(2, 1), pending(3, 2)]
+    );
+    let mut store = store;
+    let mut batch = ClientBatch::default();
+    batch.pending.insert(mutation_id(2), None);
+    store.commit(batch).await.expect("saved");
+    assert_eq!(store.pending().await.expect("reads"), vec![pending(3, 2)]);
+    cleanup(store).await;
 }

@@ -46,6 +46,12 @@ async fn open_tab(user: &UserProfile) -> Tab {
     let _ = any_spawner::Executor::init_wasm_bindgen();
     let status = RwSignal::new(SyncStatus::default());
     let changes = RwSignal::new(0);
+    if !huifang::storage::crypto::is_unlocked() {
+        let key = huifang::storage::crypto::Cipher::generate()
+            .await
+            .expect("WebCrypto makes a key");
+        huifang::storage::crypto::set_current(key);
+    }
     let engine = SyncEngine::start(user, status, changes)
         .await
         .expect("the engine starts");

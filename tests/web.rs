@@ -3,6 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use huifang::i18n::{I18n, Key, Lang};
+use huifang::storage::crypto::{self, Cipher};
 use huifang::storage::local;
 use huifang::unsaved::{UnsavedWork, use_unsaved_guard};
 use huifang_core::{Role, StoreId, UserId, UserProfile, Username};
@@ -67,10 +68,40 @@ async fn signed_out_the_app_asks_to_sign_in_in_chinese_with_labelled_fields() {
     container.remove();
 }
 
+/// After a reload the person is still signed in but the tab holds no data key: the unlock
+/// page asks for the password, and no page (nor the device database) opens before it.
+#[wasm_bindgen_test]
+async fn a_cached_profile_without_the_data_key_shows_the_unlock_page() {
+    let container = fresh_container();
+    crypto::forget();
+    local::write(local::keys::USER, &profile(Role::CareAgent)).expect("cached profile");
+    let _app = mount_to(container.clone(), huifang::App);
+    settle().await;
+    let text = container.inner_text();
+    assert!(
+        container
+            .query_selector("[data-testid=unlock]")
+            .expect("query")
+            .is_some(),
+        "the unlock page: {text}"
+    );
+    assert!(text.contains("已锁定") && text.contains("张伟"), "{text}");
+    assert!(
+        container
+            .query_selector("nav.main-nav")
+            .expect("query")
+            .is_none(),
+        "no page before the password: {text}"
+    );
+    local::remove(local::keys::USER);
+    container.remove();
+}
+
 #[wasm_bindgen_test]
 async fn a_sales_advisor_sees_leads_and_not_the_care_pages() {
     let container = fresh_container();
     local::write(local::keys::USER, &profile(Role::SalesAdvisor)).expect("cached profile");
+    crypto::set_current(Cipher::generate().await.expect("WebCrypto makes a key"));
     let _app = mount_to(container.clone(), huifang::App);
     settle().await;
     let nav = container

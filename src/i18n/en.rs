@@ -14,7 +14,7 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         SigningIn => "Signing in…",
         SignOut => "Sign out",
         SignOutConfirmOffline => {
-            "You are offline: signing in again will need the network. Sign out anyway?"
+            "You are offline: you can sign in again on this tablet with the same password, and changes not yet synced stay here. Sign out anyway?"
         }
         ErrUsernameRequired => "Enter your username",
         ErrPasswordRequired => "Enter your password",
@@ -899,5 +899,25 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         DevicesRevokeConfirm => "Revoke this tablet",
         DevicesKept => "change(s) pushed after it was revoked, kept for review",
         DevicesShowKept => "Show",
+        ErrNoWebCrypto => {
+            "This browser cannot encrypt the tablet's data here (HTTPS or localhost is needed), so signing in is refused to protect customers' data"
+        }
+        ErrUnlockFailed => {
+            "The data on this tablet could not be unlocked: try again, or ask a supervisor"
+        }
+        UnlockEarlierPasswordNeeded => {
+            "Your password was changed elsewhere and this tablet's data is still sealed with the earlier one: type the earlier password below, and nothing is lost"
+        }
+        EarlierPassword => "Earlier password",
+        UnlockTitle => "Locked",
+        UnlockHint => {
+            "Customers' data on this tablet is encrypted. Type your password to unlock it."
+        }
+        Unlock => "Unlock",
+        Unlocking => "Unlocking…",
+        UnlockOtherUser => "Sign in as someone else",
+        SignInOfflineHint => {
+            "Offline: an account that has signed in on this tablet before can sign in with the same password"
+        }
     })
 }

@@ -196,6 +196,7 @@ keys! {
     AuditImportCustomers,
     ErrRateLimited, ErrDeviceRevoked,
     RevealButton, RevealReason, RevealHint, RevealSubmit, RevealLogged, RevealErrShort, RevealErrLong, RevealErrOffline, AuditRevealPhone, AuditRevokeDevice, DevicesTitle, DevicesHint, DevicesOnline, DevicesEmpty, DevicesTablet, DevicesLastSeen, DevicesRevoked, DevicesRevoke, DevicesReason, DevicesRevokeHint, DevicesRevokeConfirm, DevicesKept, DevicesShowKept,
+    ErrNoWebCrypto, ErrUnlockFailed, UnlockEarlierPasswordNeeded, EarlierPassword, UnlockTitle, UnlockHint, Unlock, Unlocking, UnlockOtherUser, SignInOfflineHint,
 }
 
 impl Key {

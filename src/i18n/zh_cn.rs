@@ -13,7 +13,9 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         SignIn => "登录",
         SigningIn => "正在登录…",
         SignOut => "退出登录",
-        SignOutConfirmOffline => "当前离线：退出后需联网才能重新登录。仍要退出吗？",
+        SignOutConfirmOffline => {
+            "当前离线：退出后可用同一密码在本设备上重新登录，未同步的更改会保留。仍要退出吗？"
+        }
         ErrUsernameRequired => "请输入用户名",
         ErrPasswordRequired => "请输入密码",
         ErrInvalidCredentials => "用户名或密码不正确",
@@ -833,5 +835,19 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         DevicesRevokeConfirm => "确认停用",
         DevicesKept => "条修改在停用后推送，已保留待审核",
         DevicesShowKept => "查看",
+        ErrNoWebCrypto => {
+            "此浏览器无法在这里加密保存数据（需要 HTTPS 或本机地址），为保护客户信息不能登录"
+        }
+        ErrUnlockFailed => "无法解锁本设备上的数据：请重试，或联系主管",
+        UnlockEarlierPasswordNeeded => {
+            "您的密码已在别处更改，本设备上的数据仍用以前的密码加密：请在下面输入以前的密码，数据不会丢失"
+        }
+        EarlierPassword => "以前的密码",
+        UnlockTitle => "已锁定",
+        UnlockHint => "为保护客户信息，本设备上的数据已加密。请输入密码解锁。",
+        Unlock => "解锁",
+        Unlocking => "正在解锁…",
+        UnlockOtherUser => "换个用户登录",
+        SignInOfflineHint => "当前离线：在本设备上登录过的账号可用同一密码登录",
     })
 }

@@ -16,7 +16,7 @@ use crate::routes::script_panel::{ScriptEnd, ScriptPanel, clear_run, load_run, s
 use crate::routes::section::SectionPage;
 use crate::routes::today::local_now;
 use crate::script_run::{SavedRun, Version, placeholders, record_fields, said, satisfaction_of};
-use crate::storage::local;
+use crate::storage::{local, private};
 use crate::sync::Sync;
 use crate::sync::engine::now_ms;
 use crate::unsaved::use_unsaved_guard;
@@ -46,7 +46,7 @@ fn pending_key(me: &UserId) -> String {
 }
 
 fn load_pending(me: &UserId, task: RecordId) -> Option<PendingCall> {
-    match local::read::<PendingCall>(&pending_key(me)) {
+    match private::read::<PendingCall>(&pending_key(me)) {
         Ok(p) => p.filter(|p| p.task == task),
         Err(e) => {
             leptos::logging::warn!("the dialled call's start is unreadable: {e}");
@@ -401,7 +401,7 @@ fn CallStep(
             started_at: now_ms(),
             quiet_reason: Some(quiet_reason.get_untracked()).filter(|r| !r.trim().is_empty()),
         };
-        if let Err(e) = local::write(&pending_key(&me_key), &call) {
+        if let Err(e) = private::write(&pending_key(&me_key), &call) {
             leptos::logging::warn!("could not keep the call's start time: {e}");
         }
         pending.set(Some(call));
@@ -460,7 +460,7 @@ fn CallStep(
         spawn_local(async move {
             match engine.write_all(writes).await {
                 Ok(_) => {
-                    local::remove(&pending_key(&me));
+                    private::remove(&pending_key(&me));
                     pending.set(None);
                     // A call that did not reach the record ends its script run: the next
                     // call starts on the newest version.

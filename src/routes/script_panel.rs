@@ -7,7 +7,7 @@
 use crate::i18n::{I18n, Key};
 use crate::routes::complaint_form::ComplaintForm;
 use crate::script_run::{SavedRun, Version, complaint_from, outcome_of, said};
-use crate::storage::local;
+use crate::storage::{local, private};
 use crate::sync::Sync;
 use huifang_core::care::calls::Outcome;
 use huifang_core::care::complaints::Registration;
@@ -29,7 +29,7 @@ pub type ScriptEnd = Option<(Outcome, Option<String>)>;
 
 /// The saved run for `task`, if it is there and readable.
 pub fn load_run(me: &UserId, task: RecordId) -> Option<SavedRun> {
-    match local::read::<SavedRun>(&local::keys::script_run(&me.0)) {
+    match private::read::<SavedRun>(&local::keys::script_run(&me.0)) {
         Ok(r) => r.filter(|r| r.task == task),
         Err(e) => {
             leptos::logging::warn!("the script run is unreadable: {e}");
@@ -39,13 +39,13 @@ pub fn load_run(me: &UserId, task: RecordId) -> Option<SavedRun> {
 }
 
 pub fn save_run(me: &UserId, run: &SavedRun) {
-    if let Err(e) = local::write(&local::keys::script_run(&me.0), run) {
+    if let Err(e) = private::write(&local::keys::script_run(&me.0), run) {
         leptos::logging::warn!("could not keep the script run: {e}");
     }
 }
 
 pub fn clear_run(me: &UserId) {
-    local::remove(&local::keys::script_run(&me.0));
+    private::remove(&local::keys::script_run(&me.0));
 }
 
 /// The message for a failed step, in the user's language: which field, for a bad value.

@@ -174,6 +174,7 @@ fn ChangePassword() -> impl IntoView {
         saving.set(true);
         outcome.set(None);
         spawn_local(async move {
+            let (old_password, new_password) = (cur.clone(), next.clone());
             let request = ChangePasswordRequest {
                 current: cur,
                 new: next,
@@ -190,6 +191,13 @@ fn ChangePassword() -> impl IntoView {
                     _ => e.key(),
                 });
             if result.is_ok() {
+                // The tablet's data key is wrapped under the new password from now on (if
+                // this fails, the next sign-in asks for the earlier one: nothing is lost).
+                if let Err(e) = session.password_changed(&old_password, &new_password).await {
+                    leptos::logging::warn!(
+                        "the tablet's key stays under the earlier password: {e}"
+                    );
+                }
                 current.set(String::new());
                 new.set(String::new());
                 repeat.set(String::new());

@@ -1,10 +1,11 @@
-//! Sign-in. Errors are shown in the user's language; the typed username is kept on failure.
+//! Sign-in, and unlocking after a reload. Errors are shown in the user's language; the typed
+//! username is kept on failure. With no network a user who signed in on this tablet before
+//! signs in with the same password (the tablet's keyring checks it: `storage::crypto`).
 
 use crate::components::lang_switch::LangSwitch;
 use crate::i18n::{I18n, Key};
-use crate::session::Session;
+use crate::session::{Session, SignInError};
 use crate::sync::connectivity::Connectivity;
-use crate::sync::transport::ApiClientError;
 use crate::unsaved::use_unsaved_guard;
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -30,6 +31,8 @@ pub fn SignIn() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(session.notice());
     let busy = RwSignal::new(false);
+    // Asked for when the server's password is not the one this tablet's data is sealed with.
+    let earlier = RwSignal::new(None::<String>);
     use_unsaved_guard(move || !username.get().is_empty() || !password.get().is_empty());
 
     let submit = move |ev: SubmitEvent| {
@@ -44,18 +47,28 @@ pub fn SignIn() -> impl IntoView {
         }
         busy.set(true);
         error.set(None);
+        let before = earlier.get_untracked().filter(|e| !e.is_empty());
         spawn_local(async move {
-            let result = session.sign_in(u, p).await;
+            let result = session.sign_in(u, p, before).await;
             busy.set(false);
             match result {
                 Ok(()) => {}
-                Err(e @ ApiClientError::Network(_)) => {
+                Err(e @ SignInError::EarlierPasswordNeeded) => {
                     leptos::logging::warn!("sign-in: {e}");
-                    error.set(Some(Key::ErrSignInNeedsNetwork));
+                    earlier.set(Some(String::new()));
+                    error.set(Some(e.key()));
+                }
+                Err(e @ SignInError::FirstSignInNeedsNetwork) => {
+                    leptos::logging::warn!("sign-in: {e}");
+                    error.set(Some(e.key()));
                 }
                 Err(e) => {
                     leptos::logging::warn!("sign-in: {e}");
-                    password.set(String::new());
+                    if earlier.get_untracked().is_some() {
+                        earlier.set(Some(String::new()));
+                    } else {
+                        password.set(String::new());
+                    }
                     error.set(Some(e.key()));
                 }
             }
@@ -96,6 +109,25 @@ pub fn SignIn() -> impl IntoView {
                     />
                 </label>
                 {move || {
+                    earlier
+                        .get()
+                        .is_some()
+                        .then(|| {
+                            view! {
+                                <label class="field">
+                                    <span class="label-text">{i18n.text(Key::EarlierPassword)}</span>
+                                    <input
+                                        type="password"
+                                        name="earlier-password"
+                                        autocomplete="off"
+                                        prop:value=move || earlier.get().unwrap_or_default()
+                                        on:input=move |ev| earlier.set(Some(event_target_value(&ev)))
+                                    />
+                                </label>
+                            }
+                        })
+                }}
+                {move || {
                     error
                         .get()
                         .map(|key| {
@@ -107,12 +139,97 @@ pub fn SignIn() -> impl IntoView {
                         })
                 }}
                 <Show when=move || !net.is_online()>
-                    <p class="hint">{i18n.text(Key::ErrSignInNeedsNetwork)}</p>
+                    <p class="hint">{i18n.text(Key::SignInOfflineHint)}</p>
                 </Show>
                 <button type="submit" class="primary" disabled=move || busy.get()>
                     {move || i18n.t(if busy.get() { Key::SigningIn } else { Key::SignIn })}
                 </button>
                 <LangSwitch id="sign-in-lang"/>
+            </form>
+        </main>
+    }
+}
+
+/// The person is still signed in (a reload, the app opened again) but this tab does not hold
+/// their data key: their password unlocks it, here, with or without the network.
+#[component]
+pub fn Unlock(user: huifang_core::UserProfile) -> impl IntoView {
+    let i18n = I18n::use_context();
+    let session = Session::use_context();
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<Key>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let p = password.get_untracked();
+        if p.is_empty() {
+            error.set(Some(Key::ErrPasswordRequired));
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        crate::timing::mark(crate::timing::UNLOCK_START);
+        spawn_local(async move {
+            let result = session.unlock(p).await;
+            busy.set(false);
+            if result.is_ok() {
+                crate::timing::mark(crate::timing::UNLOCKED);
+            }
+            if let Err(e) = result {
+                leptos::logging::warn!("unlock: {e}");
+                password.set(String::new());
+                error.set(Some(e.key()));
+            }
+        });
+    };
+    let other_user = move |_| session.sign_out();
+    crate::timing::mark(crate::timing::UNLOCK_SHOWN);
+    view! {
+        <main class="sign-in" data-testid="unlock">
+            <form class="card sign-in-card" on:submit=submit novalidate=true>
+                <div class="brand large">
+                    <span class="brand-mark" aria-hidden="true">"回"</span>
+                    <div>
+                        <h1>{i18n.text(Key::AppName)}</h1>
+                        <p class="hint">{i18n.text(Key::AppTagline)}</p>
+                    </div>
+                </div>
+                <h2>{i18n.text(Key::UnlockTitle)}</h2>
+                <p data-testid="unlock-user">
+                    {user.display_name.clone()} " (@" {user.username.to_string()} ")"
+                </p>
+                <p class="hint">{i18n.text(Key::UnlockHint)}</p>
+                <label class="field">
+                    <span class="label-text">{i18n.text(Key::Password)}</span>
+                    <input
+                        type="password"
+                        name="password"
+                        autocomplete="current-password"
+                        prop:value=move || password.get()
+                        on:input=move |ev| password.set(event_target_value(&ev))
+                    />
+                </label>
+                {move || {
+                    error
+                        .get()
+                        .map(|key| {
+                            view! {
+                                <p class="error" role="alert" data-testid="sign-in-error">
+                                    {i18n.text(key)}
+                                </p>
+                            }
+                        })
+                }}
+                <button type="submit" class="primary" disabled=move || busy.get()>
+                    {move || i18n.t(if busy.get() { Key::Unlocking } else { Key::Unlock })}
+                </button>
+                <button type="button" class="link" on:click=other_user>
+                    {i18n.text(Key::UnlockOtherUser)}
+                </button>
+                <LangSwitch id="unlock-lang"/>
             </form>
         </main>
     }

@@ -6,7 +6,7 @@ use crate::i18n::format::{date_time, days_left};
 use crate::i18n::{I18n, Key};
 use crate::model::{TodayIndex, TodayItem};
 use crate::routes::section::SectionPage;
-use crate::storage::local;
+use crate::storage::{local, private};
 use crate::sync::Sync;
 use huifang_core::care::dates::Day;
 use huifang_core::care::quiet::{QuietHours, needs_reason};
@@ -30,7 +30,7 @@ struct KeptList {
 impl KeptList {
     /// The list kept today by `me`, if any (an unreadable one is left alone, said in the log).
     fn read(me: &UserId, today: Day) -> Option<TodayIndex> {
-        match local::read::<KeptList>(&local::keys::today(&me.0)) {
+        match private::read::<KeptList>(&local::keys::today(&me.0)) {
             Ok(kept) => kept.filter(|k| k.day == today).map(|k| k.index),
             Err(e) => {
                 leptos::logging::warn!("the kept today list is unreadable; not shown: {e}");
@@ -45,7 +45,7 @@ impl KeptList {
             index: index.clone(),
         };
         // Only a head start: a full localStorage costs the next start its head start.
-        if let Err(e) = local::write(&local::keys::today(&me.0), &kept) {
+        if let Err(e) = private::write(&local::keys::today(&me.0), &kept) {
             leptos::logging::warn!("could not keep the today list for the next start: {e}");
         }
     }
@@ -257,7 +257,14 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    fn the_list_kept_for_the_next_start_is_only_shown_the_same_day() {
+    async fn the_list_kept_for_the_next_start_is_only_shown_the_same_day() {
+        let _ = any_spawner::Executor::init_wasm_bindgen();
+        if !crate::storage::crypto::is_unlocked() {
+            let key = crate::storage::crypto::Cipher::generate()
+                .await
+                .expect("WebCrypto makes a key");
+            crate::storage::crypto::set_current(key);
+        }
         let me = UserId(format!("kept-{}", js_sys::Math::random()));
         let today = Day::from_ymd(2026, 11, 30).expect("a day");
         let customer = RecordId(uuid::Uuid::from_u128(1)).to_string();
@@ -282,6 +289,23 @@ mod tests {
         let kept = KeptList::read(&me, today).expect("kept");
         assert_eq!(kept, index, "the same list, search keys and all");
         assert_eq!(kept.list("王", None).len(), 1);
+        // On the tablet it is sealed: no customer's name in clear.
+        let mut stored = None;
+        for _ in 0..100 {
+            stored = <gloo_storage::LocalStorage as gloo_storage::Storage>::raw()
+                .get_item(&local::keys::today(&me.0))
+                .ok()
+                .flatten();
+            if stored.is_some() {
+                break;
+            }
+            gloo_timers::future::TimeoutFuture::new(10).await;
+        }
+        let stored = stored.expect("kept in localStorage");
+        assert!(
+            !stored.contains("王建国") && !stored.contains(&customer),
+            "sealed: {stored}"
+        );
         assert_eq!(
             KeptList::read(&me, today.plus(1)),
             None,
@@ -293,12 +317,12 @@ mod tests {
             "another person's list is theirs"
         );
 
-        local::write(&local::keys::today(&me.0), &json!({"day": "nonsense"})).expect("written");
+        private::write(&local::keys::today(&me.0), &json!({"day": "nonsense"})).expect("written");
         assert_eq!(
             KeptList::read(&me, today),
             None,
             "an unreadable one is not shown"
         );
-        local::remove(&local::keys::today(&me.0));
+        private::remove(&local::keys::today(&me.0));
     }
 }

@@ -7,18 +7,20 @@ use serde::{Serialize, de::DeserializeOwned};
 pub mod keys {
     pub const LANG: &str = "huifang.lang";
     pub const USER: &str = "huifang.user";
-    /// A call dialled from the app, until its outcome is saved (per user).
+    use crate::storage::private;
+    /// A call dialled from the app, until its outcome is saved (per user; sealed:
+    /// `storage::private`).
     pub fn call(user: &str) -> String {
-        format!("huifang.call.{user}")
+        private::key(user, "call")
     }
     /// The agent's today list as last worked out, shown at the next start while the records
-    /// are read (per user).
+    /// are read (per user; sealed).
     pub fn today(user: &str) -> String {
-        format!("huifang.today.{user}")
+        private::key(user, "today")
     }
-    /// A call script run in progress, until the call's record is saved (per user).
+    /// A call script run in progress, until the call's record is saved (per user; sealed).
     pub fn script_run(user: &str) -> String {
-        format!("huifang.script-run.{user}")
+        private::key(user, "script-run")
     }
 }
 

@@ -3,5 +3,7 @@
 //! blobs in IndexedDB behind the core's `ClientStore` trait (the sync engine); this module is
 //! the only code that touches browser storage.
 
+pub mod crypto;
 pub mod idb;
 pub mod local;
+pub mod private;

@@ -370,9 +370,22 @@ impl SyncEngine {
         changes: RwSignal<u64>,
     ) -> Result<SyncEngine, EngineError> {
         let ctx = UserCtx::of(user);
-        let store = IdbClientStore::open(&database_name(&user.id))
+        // The data key the sign-in unlocked (the shell only starts the engine once it is).
+        let cipher = crate::storage::crypto::current().map_err(|source| {
+            ReplicaError::Store(IdbError::Crypto {
+                what: "device database",
+                source,
+            })
+        })?;
+        let store = IdbClientStore::open(&database_name(&user.id), cipher)
             .await
             .map_err(ReplicaError::Store)?;
+        // A database an earlier version wrote in clear is sealed now, once.
+        match store.seal_if_written_in_clear().await {
+            Ok(0) => {}
+            Ok(n) => leptos::logging::log!("sealed {n} values kept in clear by an earlier version"),
+            Err(e) => leptos::logging::warn!("values kept in clear are not sealed yet: {e}"),
+        }
         let replica = Replica::open(
             store,
             ctx.clone(),

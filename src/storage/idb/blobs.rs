@@ -7,12 +7,13 @@
 //! uploaded and is uploaded again, harmlessly, as the server's PUT is idempotent).
 
 use super::IdbClientStore;
-use super::codec::set;
+use super::codec::{open_bytes, seal_bytes, set};
 use super::error::IdbError;
 use super::schema::{BLOBS, BYTES_FIELD, CONTENT_TYPE_FIELD};
 use super::tx::{TxDone, begin_write};
+use crate::storage::crypto::Cipher;
 use idb::{Query, Transaction};
-use js_sys::{Object, Reflect, Uint8Array};
+use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// The field of a stored blob that says the server has it.
@@ -58,11 +59,11 @@ impl IdbClientStore {
         uploaded: bool,
     ) -> Result<(), IdbError> {
         let key = blob_key(sha256)?;
-        let value = Object::new();
+        // `{ content_type, iv, ct, uploaded }`: the bytes sealed like every record.
+        let value = seal_bytes(&self.cipher, "blob", bytes).await?;
         set(&value, CONTENT_TYPE_FIELD, &JsValue::from_str(content_type))?;
-        set(&value, BYTES_FIELD, &Uint8Array::from(bytes))?;
         set(&value, UPLOADED_FIELD, &JsValue::from_bool(uploaded))?;
-        self.write_blob(key, Some(value.into())).await
+        self.write_blob(key, Some(value)).await
     }
 
     pub async fn delete_blob(&self, sha256: &str) -> Result<(), IdbError> {
@@ -81,7 +82,10 @@ impl IdbClientStore {
         let Some(value) = self.get(BLOBS, blob_key(sha256)?).await? else {
             return Ok(None);
         };
-        Ok(Some((decode_blob(&value)?, uploaded_of(&value))))
+        Ok(Some((
+            decode_blob(&self.cipher, &value).await?,
+            uploaded_of(&value),
+        )))
     }
 
     /// Whether the server has the blob; `None` when the device does not have it.
@@ -126,16 +130,17 @@ impl IdbClientStore {
     }
 }
 
-/// A stored blob object's content type and bytes.
-fn decode_blob(value: &JsValue) -> Result<StoredBlob, IdbError> {
+/// A stored blob object's content type and bytes (in clear in `bytes` if stored before
+/// encryption at rest).
+async fn decode_blob(cipher: &Cipher, value: &JsValue) -> Result<StoredBlob, IdbError> {
     let field = |name: &str| Reflect::get(value, &JsValue::from_str(name)).ok();
     let content_type = field(CONTENT_TYPE_FIELD)
         .and_then(|v| v.as_string())
         .ok_or_else(|| IdbError::deserialise("blob", "no content type"))?;
-    let bytes = field(BYTES_FIELD)
-        .and_then(|v| v.dyn_into::<Uint8Array>().ok())
-        .ok_or_else(|| IdbError::deserialise("blob", "no bytes"))?
-        .to_vec();
+    let bytes = match field(BYTES_FIELD).and_then(|v| v.dyn_into::<Uint8Array>().ok()) {
+        Some(plain) => plain.to_vec(),
+        None => open_bytes(cipher, "blob", value).await?,
+    };
     Ok(StoredBlob {
         content_type,
         bytes,

@@ -1,7 +1,7 @@
 //! `ClientStore::commit`: the whole batch in one read-write transaction, or nothing.
 //!
-//! 1. Encode every value (before the transaction opens: nothing but IndexedDB requests may
-//!    be awaited while it runs, or it commits half-way).
+//! 1. Encode and seal every value (before the transaction opens: nothing but IndexedDB
+//!    requests may be awaited while it runs, or it commits half-way).
 //! 2. Open one `readwrite` transaction over the stores the batch touches.
 //! 3. Look up the outbox keys of the mutations to delete (index `by_mutation_id`).
 //! 4. Place every write without awaiting it, in the reference store's order; a failing
@@ -12,7 +12,9 @@ use super::codec::{encode, encode_outbox, id_key, seq_from_key, seq_key};
 use super::error::IdbError;
 use super::schema::{ATTENTION, BASES, META, META_KEY, OUTBOX, OUTBOX_BY_MUTATION, VIEWS};
 use super::tx::{TxDone, begin_write};
-use huifang_core::sync::{ClientBatch, MutationId};
+use crate::storage::crypto::Cipher;
+use futures::future::try_join_all;
+use huifang_core::sync::{ClientBatch, MutationId, Record, RecordId};
 use idb::{ObjectStore, Query, Transaction};
 use std::collections::BTreeMap;
 use std::future::IntoFuture;
@@ -41,50 +43,62 @@ struct Staged {
     meta: Option<JsValue>,
 }
 
+/// Seals `value` when there is one (a delete has none).
+async fn sealed<T: serde::Serialize>(
+    cipher: &Cipher,
+    what: &'static str,
+    value: Option<&T>,
+) -> Result<Option<JsValue>, IdbError> {
+    match value {
+        Some(v) => Ok(Some(encode(cipher, what, v).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Records (or their deletion) sealed side by side.
+async fn records(
+    cipher: &Cipher,
+    map: &BTreeMap<RecordId, Option<Record>>,
+) -> Result<Entries, IdbError> {
+    try_join_all(map.iter().map(|(id, record)| async move {
+        Ok::<_, IdbError>((id_key(id), sealed(cipher, "record", record.as_ref()).await?))
+    }))
+    .await
+}
+
 impl Staged {
-    fn encode(batch: &ClientBatch) -> Result<Self, IdbError> {
-        let records = |map: &BTreeMap<_, Option<_>>| -> Result<Entries, IdbError> {
-            map.iter()
-                .map(|(id, record)| {
-                    let value = record.as_ref().map(|r| encode("record", r)).transpose()?;
-                    Ok((id_key(id), value))
-                })
-                .collect()
-        };
-        let pending = batch
-            .pending
-            .iter()
-            .map(|(id, entry)| match entry {
+    /// Every value sealed side by side (the browser encrypts them together).
+    async fn encode(cipher: &Cipher, batch: &ClientBatch) -> Result<Self, IdbError> {
+        let pending = try_join_all(batch.pending.iter().map(|(id, entry)| async move {
+            match entry {
                 Some(p) => Ok(PendingOp::Put {
                     seq: p.mutation.client_seq,
                     key: seq_key(p.mutation.client_seq)?,
                     mutation_id: p.mutation.mutation_id,
-                    value: encode_outbox(p.mutation.mutation_id, p)?,
+                    value: encode_outbox(cipher, p.mutation.mutation_id, p).await?,
                 }),
                 None => Ok(PendingOp::Delete(*id)),
-            })
-            .collect::<Result<_, IdbError>>()?;
-        let attention = batch
-            .attention
-            .iter()
-            .map(|(id, entry)| {
-                let value = entry
-                    .as_ref()
-                    .map(|e| encode("rejected change", e))
-                    .transpose()?;
-                Ok((id_key(id), value))
-            })
-            .collect::<Result<_, IdbError>>()?;
-        Ok(Staged {
-            bases: records(&batch.bases)?,
-            views: records(&batch.views)?,
+            }
+        }));
+        let attention = try_join_all(batch.attention.iter().map(|(id, entry)| async move {
+            Ok::<_, IdbError>((
+                id_key(id),
+                sealed(cipher, "rejected change", entry.as_ref()).await?,
+            ))
+        }));
+        let (bases, views, pending, attention, meta) = futures::try_join!(
+            records(cipher, &batch.bases),
+            records(cipher, &batch.views),
             pending,
             attention,
-            meta: batch
-                .meta
-                .as_ref()
-                .map(|m| encode("device bookkeeping", m))
-                .transpose()?,
+            sealed(cipher, "device bookkeeping", batch.meta.as_ref()),
+        )?;
+        Ok(Staged {
+            bases,
+            views,
+            pending,
+            attention,
+            meta,
         })
     }
 
@@ -105,14 +119,19 @@ impl Staged {
     }
 }
 
-pub async fn commit(db: &IdbDatabase, batch: ClientBatch, inject: bool) -> Result<(), IdbError> {
+pub async fn commit(
+    db: &IdbDatabase,
+    cipher: &Cipher,
+    batch: ClientBatch,
+    inject: bool,
+) -> Result<(), IdbError> {
     if batch.is_empty() {
         return match inject {
             true => Err(IdbError::from_abort(None)),
             false => Ok(()),
         };
     }
-    let staged = Staged::encode(&batch)?;
+    let staged = Staged::encode(cipher, &batch).await?;
     let raw = begin_write(db, &staged.stores())?;
     let done = TxDone::watch(&raw);
     match place(&raw, staged, inject).await {

@@ -45,6 +45,13 @@ pub enum IdbError {
         #[source]
         source: serde_json::Error,
     },
+    /// Sealing or opening a value failed (the tablet is locked, or a value was altered).
+    #[error("could not seal or open the {what}: {source}")]
+    Crypto {
+        what: &'static str,
+        #[source]
+        source: crate::storage::crypto::CryptoError,
+    },
     /// A stored value is not what this app expects.
     #[error("the stored {what} is unreadable: {message}")]
     Deserialise { what: &'static str, message: String },

@@ -11,7 +11,7 @@ use huifang_core::sync::Record;
 
 impl IdbClientStore {
     /// Puts `records` into the records store, `per_transaction` at a time; returns each
-    /// transaction's time in ms (encoding included, as the engine's commits include it).
+    /// transaction's time in ms (encoding and sealing included, as the engine's commits include it).
     pub async fn raw_put(
         &self,
         records: &[Record],
@@ -20,10 +20,10 @@ impl IdbClientStore {
         let mut times = Vec::new();
         for chunk in records.chunks(per_transaction.max(1)) {
             let started = crate::sync::engine::precise_ms();
-            let encoded = chunk
-                .iter()
-                .map(|r| Ok((id_key(r.id()), encode("record", r)?)))
-                .collect::<Result<Vec<_>, IdbError>>()?;
+            let encoded = futures::future::try_join_all(chunk.iter().map(|r| async move {
+                Ok::<_, IdbError>((id_key(r.id()), encode(&self.cipher, "record", r).await?))
+            }))
+            .await?;
             let tx = begin_write(&self.raw, &[VIEWS])?;
             let done = TxDone::watch(&tx);
             let store = tx.object_store(VIEWS).map_err(|e| IdbError::from_js(&e))?;

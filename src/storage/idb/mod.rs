@@ -20,12 +20,14 @@ mod error;
 mod floor;
 mod open;
 pub mod schema;
+mod seal;
 mod tx;
 
 pub use blobs::StoredBlob;
 pub use error::IdbError;
 pub use open::delete_database;
 
+use crate::storage::crypto::Cipher;
 use codec::{decode, decode_all, id_key};
 use huifang_core::UserId;
 use huifang_core::sync::{ClientBatch, ClientMeta, ClientStore, NeedsAttention, PendingMutation};
@@ -52,12 +54,15 @@ pub struct IdbClientStore {
     raw: IdbDatabase,
     name: String,
     closed: Rc<Cell<bool>>,
+    /// The user's data key: every value is sealed with it (`codec`).
+    cipher: Cipher,
     fail_next_commit: bool,
 }
 
 impl IdbClientStore {
-    /// Opens (creating or migrating) the database `name`, e.g. [`database_name`].
-    pub async fn open(name: &str) -> Result<Self, IdbError> {
+    /// Opens (creating or migrating) the database `name`, e.g. [`database_name`], whose values
+    /// are sealed with `cipher` (the signed-in user's data key, `storage::crypto::current`).
+    pub async fn open(name: &str, cipher: Cipher) -> Result<Self, IdbError> {
         let db = open::open_database(name).await?;
         let raw: IdbDatabase = db.into();
         let mut db = idb::Database::from(raw.clone());
@@ -80,6 +85,7 @@ impl IdbClientStore {
             raw,
             name: name.to_owned(),
             closed,
+            cipher,
             fail_next_commit: false,
         })
     }
@@ -140,24 +146,24 @@ impl ClientStore for IdbClientStore {
     type Error = IdbError;
 
     async fn meta(&self) -> Result<Option<ClientMeta>, IdbError> {
-        self.get(META, JsValue::from_str(META_KEY))
-            .await?
-            .map(|v| decode("device bookkeeping", &v))
-            .transpose()
+        match self.get(META, JsValue::from_str(META_KEY)).await? {
+            Some(v) => Ok(Some(decode(&self.cipher, "device bookkeeping", &v).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn base(&self, id: RecordId) -> Result<Option<Record>, IdbError> {
-        self.get(BASES, id_key(id))
-            .await?
-            .map(|v| decode("record", &v))
-            .transpose()
+        match self.get(BASES, id_key(id)).await? {
+            Some(v) => Ok(Some(decode(&self.cipher, "record", &v).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn view(&self, id: RecordId) -> Result<Option<Record>, IdbError> {
-        self.get(VIEWS, id_key(id))
-            .await?
-            .map(|v| decode("record", &v))
-            .transpose()
+        match self.get(VIEWS, id_key(id)).await? {
+            Some(v) => Ok(Some(decode(&self.cipher, "record", &v).await?)),
+            None => Ok(None),
+        }
     }
 
     /// One read-only transaction: every `get` is asked before the first answer is awaited.
@@ -167,30 +173,42 @@ impl ClientStore for IdbClientStore {
             .iter()
             .map(|id| store.get(Query::Key(id_key(id))))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut out = Vec::with_capacity(requests.len());
+        let mut stored = Vec::with_capacity(requests.len());
         for request in requests {
-            out.push(request.await?.map(|v| decode("record", &v)).transpose()?);
+            stored.push(request.await?);
         }
-        Ok(out)
+        // Opened side by side once every read has answered.
+        futures::future::try_join_all(stored.iter().map(|v| async move {
+            match v {
+                Some(v) => Ok(Some(decode(&self.cipher, "record", v).await?)),
+                None => Ok(None),
+            }
+        }))
+        .await
     }
 
     /// In record id order, like the reference store.
     async fn views(&self) -> Result<Vec<Record>, IdbError> {
         let stored = self.get_all(VIEWS).await?;
         crate::timing::mark(crate::timing::RECORDS_FETCHED);
-        let records = decode_all("record", &stored);
+        let records = decode_all(&self.cipher, "record", &stored).await;
         crate::timing::mark(crate::timing::RECORDS_DECODED);
         records
     }
 
     /// In `client_seq` order (the outbox's number keys).
     async fn pending(&self) -> Result<Vec<PendingMutation>, IdbError> {
-        decode_all("outbox entry", &self.get_all(OUTBOX).await?)
+        decode_all(&self.cipher, "outbox entry", &self.get_all(OUTBOX).await?).await
     }
 
     /// In mutation id order, like the reference store.
     async fn needs_attention(&self) -> Result<Vec<NeedsAttention>, IdbError> {
-        decode_all("rejected change", &self.get_all(ATTENTION).await?)
+        decode_all(
+            &self.cipher,
+            "rejected change",
+            &self.get_all(ATTENTION).await?,
+        )
+        .await
     }
 
     async fn commit(&mut self, batch: ClientBatch) -> Result<(), IdbError> {
@@ -198,7 +216,7 @@ impl ClientStore for IdbClientStore {
             return Err(IdbError::Closed);
         }
         let inject = std::mem::take(&mut self.fail_next_commit);
-        match commit::commit(&self.raw, batch, inject).await {
+        match commit::commit(&self.raw, &self.cipher, batch, inject).await {
             // `transaction()` on a connection the browser closed.
             Err(IdbError::Request { name, .. }) if name == "InvalidStateError" => {
                 self.closed.set(true);

@@ -34,8 +34,11 @@ pub const BLOBS: &str = "blobs";
 /// Every store of the current version.
 pub const STORES: [&str; 6] = [META, BASES, VIEWS, OUTBOX, ATTENTION, BLOBS];
 
-/// The field of every stored value that holds its JSON text.
+/// The field of a value stored before encryption at rest that holds its JSON text.
 pub const JSON_FIELD: &str = "json";
+/// The sealed value's AES-GCM nonce and ciphertext (`Uint8Array`s; `storage::crypto`).
+pub const IV_FIELD: &str = "iv";
+pub const CT_FIELD: &str = "ct";
 /// The outbox value's field the [`OUTBOX_BY_MUTATION`] index reads.
 pub const MUTATION_ID_FIELD: &str = "mutation_id";
 pub const CONTENT_TYPE_FIELD: &str = "content_type";
