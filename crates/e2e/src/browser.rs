@@ -421,9 +421,46 @@ impl Tablet {
         Ok(())
     }
 
+    /// Reloads the page; a signed-in person's data is sealed until the password unlocks it,
+    /// so the unlock page is answered with the demo password (see [`Tablet::reload_locked`]).
     pub async fn reload(&self) -> Result<()> {
+        self.reload_locked().await?;
+        self.unlock_if_locked("demo").await
+    }
+
+    /// Reloads the page and leaves it as the app shows it (the unlock page, if signed in).
+    pub async fn reload_locked(&self) -> Result<()> {
         self.page.reload().await?;
         Ok(())
+    }
+
+    /// Once the app shows a page: unlocks it with `password` if it is the unlock page.
+    pub async fn unlock_if_locked(&self, password: &str) -> Result<()> {
+        self.wait_until(
+            "document.querySelector('[data-testid=unlock]') || document.querySelector('nav.main-nav')              || document.querySelector('main.sign-in')",
+            "the app (unlock page, shell or sign-in page)",
+        )
+        .await?;
+        if self
+            .eval::<bool>("!!document.querySelector('[data-testid=unlock]')")
+            .await?
+        {
+            self.unlock(password).await?;
+        }
+        Ok(())
+    }
+
+    /// Types `password` into the unlock page and waits until it is gone (or says why not).
+    pub async fn unlock(&self, password: &str) -> Result<()> {
+        self.set_value("[data-testid=unlock] input[name=password]", password)
+            .await?;
+        self.click("[data-testid=unlock] button[type=submit]")
+            .await?;
+        self.wait_until(
+            "!document.querySelector('[data-testid=unlock]')              || !!document.querySelector('[data-testid=unlock] [data-testid=sign-in-error]')",
+            "the unlock to finish",
+        )
+        .await
     }
 
     /// Waits until a service worker controls the page (the app is cached for offline use).

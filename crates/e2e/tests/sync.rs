@@ -418,6 +418,11 @@ async fn sync_two_tabs_one_syncs_both_see() {
     let first = browser.open(&app.url()).await.expect("tab 1");
     signed_in(&first, "agent1").await;
     let second = browser.open(&app.url()).await.expect("tab 2");
+    // A new tab holds no data key yet: the password unlocks the sealed data there too.
+    second
+        .unlock_if_locked("demo")
+        .await
+        .expect("tab 2 unlocked");
     second
         .wait_sync("true", "tab 2 opens the same device data")
         .await

@@ -100,6 +100,20 @@ async fn trust_password_change_in_the_settings() {
         .expect("new password");
     assert_eq!(new, 200, "the new one does");
 
+    // The tablet's data key was wrapped under the new password: after a reload the new one
+    // unlocks it, the old one does not.
+    tablet.reload_locked().await.expect("reload");
+    tablet.unlock("demo").await.expect("tried");
+    tablet
+        .wait_for_text("用户名或密码不正确")
+        .await
+        .expect("the old password does not unlock");
+    tablet.unlock("a-new-secret-1").await.expect("unlocked");
+    tablet
+        .wait_until("!!document.querySelector('nav.main-nav')", "the app again")
+        .await
+        .expect("the new password unlocks");
+
     browser.close().await;
     app.stop().await;
 }
@@ -424,6 +438,158 @@ async fn trust_a_manager_reveals_a_masked_number_with_a_reason() {
         )
         .await
         .expect("audited");
+
+    browser.close().await;
+    app.stop().await;
+}
+
+/// Everything the tablet keeps about customers, as someone with its files would read it: every
+/// IndexedDB value (byte arrays decoded as text) and every localStorage entry, as one text.
+const DUMP_STORAGE: &str = "(async () => { \
+    const out = []; const seen = v => { \
+      if (v === null || v === undefined) return; \
+      if (typeof v === 'string') { out.push(v); return; } \
+      if (v instanceof Uint8Array || v instanceof ArrayBuffer) { out.push(new TextDecoder().decode(v)); return; } \
+      if (typeof v === 'object') { for (const k of Object.keys(v)) { out.push(k); seen(v[k]); } return; } \
+      out.push(String(v)); }; \
+    let values = 0; \
+    for (const { name } of await indexedDB.databases()) { \
+      const db = await new Promise((ok, no) => { const r = indexedDB.open(name); r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); }); \
+      for (const store of db.objectStoreNames) { \
+        const all = await new Promise((ok, no) => { const r = db.transaction(store).objectStore(store).getAll(); r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); }); \
+        values += all.length; all.forEach(seen); } \
+      db.close(); } \
+    for (let i = 0; i < localStorage.length; i++) { const k = localStorage.key(i); out.push(k); out.push(localStorage.getItem(k)); } \
+    return { values, text: out.join('\\n') }; })()";
+
+#[derive(serde::Deserialize)]
+struct Dump {
+    values: u64,
+    text: String,
+}
+
+/// A lost tablet reveals nothing: a customer saved offline is sealed in IndexedDB (no name or
+/// number in clear, not even while signed in); signing out leaves nothing readable; signing in
+/// again with no network and the same password opens it all (a wrong one does not), a reload
+/// asks for the password again, and the change saved before the sign-out still reaches the
+/// server once the network is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_a_lost_tablet_reveals_nothing() {
+    use huifang_core::sync::RecordKind;
+    let mut app = TestApp::start().await.expect("server starts");
+    let browser = TestBrowser::launch().await.expect("Chromium starts");
+    let tablet = browser.open(&app.url()).await.expect("app opens");
+    tablet.sign_in_synced("agent1").await.expect("signed in");
+    tablet.wait_for_service_worker().await.expect("cached");
+
+    // Offline, a new customer: saved on the tablet only.
+    tablet.set_offline(true).await.expect("offline");
+    tablet.navigate("/customers").await.expect("customers");
+    tablet.fill("姓名", "欧阳秀英").await.expect("name");
+    tablet.fill("电话", "13912345678").await.expect("phone");
+    tablet.click_button("新建客户").await.expect("save");
+    tablet.wait_for_text("已保存到本机").await.expect("saved");
+    tablet
+        .wait_sync("s.pending >= 1", "the change waits")
+        .await
+        .expect("pending");
+
+    let look = async || -> Dump { tablet.eval(DUMP_STORAGE).await.expect("the storage") };
+    let secrets = ["欧阳秀英", "13912345678", "139****5678"];
+    let signed_in = look().await;
+    assert!(
+        signed_in.values > 10,
+        "the dump reads the device database ({} values)",
+        signed_in.values
+    );
+    for secret in secrets {
+        assert!(
+            !signed_in.text.contains(secret),
+            "{secret} is in clear on the tablet while signed in"
+        );
+    }
+    assert!(
+        signed_in.text.contains("huifang.keyring.agent1"),
+        "the dump reads localStorage too"
+    );
+    // Sign out (offline: the person confirms).
+    tablet
+        .eval::<bool>("(() => { window.confirm = () => true; return true; })()")
+        .await
+        .expect("confirm");
+    tablet.navigate("/settings").await.expect("settings");
+    tablet.click_button("退出登录").await.expect("sign out");
+    tablet
+        .wait_for_text("登录")
+        .await
+        .expect("the sign-in page");
+    let signed_out = look().await;
+    for secret in secrets {
+        assert!(!signed_out.text.contains(secret), "{secret} after sign-out");
+    }
+    assert!(
+        !signed_out.text.contains("huifang.user"),
+        "no signed-in profile left"
+    );
+
+    // Offline sign-in: a wrong password is refused, the right one opens everything.
+    tablet
+        .sign_in("agent1", "wrong-password")
+        .await
+        .expect("tried");
+    tablet
+        .wait_for_text("用户名或密码不正确")
+        .await
+        .expect("a wrong password is refused offline");
+    tablet.sign_in("agent1", "demo").await.expect("sign in");
+    tablet.navigate("/customers").await.expect("customers");
+    tablet
+        .wait_for_text("欧阳秀英")
+        .await
+        .expect("the customer is back, offline");
+    assert!(
+        tablet.sync_state().await.expect("state").pending >= 1,
+        "the change still waits"
+    );
+
+    // A reload asks for the password again; the unlock page names who is signed in.
+    tablet.reload_locked().await.expect("reload");
+    tablet
+        .wait_until(
+            "!!document.querySelector('[data-testid=unlock]')",
+            "the unlock page",
+        )
+        .await
+        .expect("locked after a reload");
+    let locked = look().await;
+    for secret in secrets {
+        assert!(!locked.text.contains(secret), "{secret} while locked");
+    }
+    tablet.unlock("demo").await.expect("unlocked");
+    tablet.navigate("/customers").await.expect("customers");
+    tablet.wait_for_text("欧阳秀英").await.expect("there again");
+
+    // Online again: the change made before the sign-out reaches the server.
+    let api = huifang_e2e::ApiClient::sign_in(&app.url(), "supervisor")
+        .await
+        .expect("API");
+    tablet.set_offline(false).await.expect("online");
+    tablet
+        .wait_sync("s.pending === 0 && s.last_pushed >= 1", "the upload")
+        .await
+        .expect("uploaded");
+    let on_server = api
+        .records_of(RecordKind::Customer)
+        .await
+        .expect("customers")
+        .iter()
+        .any(|r| {
+            r.as_entity()
+                .and_then(|e| e.value("name"))
+                .and_then(|v| v.as_str())
+                == Some("欧阳秀英")
+        });
+    assert!(on_server, "nothing saved was lost");
 
     browser.close().await;
     app.stop().await;
