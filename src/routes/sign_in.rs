@@ -22,6 +22,53 @@ fn check(username: &str, password: &str) -> Option<Key> {
     }
 }
 
+/// The app's name and tagline at the top of the sign-in and unlock cards.
+#[component]
+fn Brand() -> impl IntoView {
+    let i18n = I18n::use_context();
+    view! {
+        <div class="brand large">
+            <span class="brand-mark" aria-hidden="true">"回"</span>
+            <div>
+                <h1>{i18n.text(Key::AppName)}</h1>
+                <p class="hint">{i18n.text(Key::AppTagline)}</p>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn PasswordField(password: RwSignal<String>) -> impl IntoView {
+    let i18n = I18n::use_context();
+    view! {
+        <label class="field">
+            <span class="label-text">{i18n.text(Key::Password)}</span>
+            <input
+                type="password"
+                name="password"
+                autocomplete="current-password"
+                prop:value=move || password.get()
+                on:input=move |ev| password.set(event_target_value(&ev))
+            />
+        </label>
+    }
+}
+
+/// Why signing in or unlocking did not work, in the user's language.
+#[component]
+fn FormError(error: RwSignal<Option<Key>>) -> impl IntoView {
+    let i18n = I18n::use_context();
+    move || {
+        error.get().map(|key| {
+            view! {
+                <p class="error" role="alert" data-testid="sign-in-error">
+                    {i18n.text(key)}
+                </p>
+            }
+        })
+    }
+}
+
 #[component]
 pub fn SignIn() -> impl IntoView {
     let i18n = I18n::use_context();
@@ -78,13 +125,7 @@ pub fn SignIn() -> impl IntoView {
     view! {
         <main class="sign-in">
             <form class="card sign-in-card" on:submit=submit novalidate=true>
-                <div class="brand large">
-                    <span class="brand-mark" aria-hidden="true">"回"</span>
-                    <div>
-                        <h1>{i18n.text(Key::AppName)}</h1>
-                        <p class="hint">{i18n.text(Key::AppTagline)}</p>
-                    </div>
-                </div>
+                <Brand/>
                 <h2>{i18n.text(Key::SignInTitle)}</h2>
                 <label class="field">
                     <span class="label-text">{i18n.text(Key::Username)}</span>
@@ -98,16 +139,7 @@ pub fn SignIn() -> impl IntoView {
                         on:input=move |ev| username.set(event_target_value(&ev))
                     />
                 </label>
-                <label class="field">
-                    <span class="label-text">{i18n.text(Key::Password)}</span>
-                    <input
-                        type="password"
-                        name="password"
-                        autocomplete="current-password"
-                        prop:value=move || password.get()
-                        on:input=move |ev| password.set(event_target_value(&ev))
-                    />
-                </label>
+                <PasswordField password=password/>
                 {move || {
                     earlier
                         .get()
@@ -127,17 +159,7 @@ pub fn SignIn() -> impl IntoView {
                             }
                         })
                 }}
-                {move || {
-                    error
-                        .get()
-                        .map(|key| {
-                            view! {
-                                <p class="error" role="alert" data-testid="sign-in-error">
-                                    {i18n.text(key)}
-                                </p>
-                            }
-                        })
-                }}
+                <FormError error=error/>
                 <Show when=move || !net.is_online()>
                     <p class="hint">{i18n.text(Key::SignInOfflineHint)}</p>
                 </Show>
@@ -190,39 +212,14 @@ pub fn Unlock(user: huifang_core::UserProfile) -> impl IntoView {
     view! {
         <main class="sign-in" data-testid="unlock">
             <form class="card sign-in-card" on:submit=submit novalidate=true>
-                <div class="brand large">
-                    <span class="brand-mark" aria-hidden="true">"回"</span>
-                    <div>
-                        <h1>{i18n.text(Key::AppName)}</h1>
-                        <p class="hint">{i18n.text(Key::AppTagline)}</p>
-                    </div>
-                </div>
+                <Brand/>
                 <h2>{i18n.text(Key::UnlockTitle)}</h2>
                 <p data-testid="unlock-user">
                     {user.display_name.clone()} " (@" {user.username.to_string()} ")"
                 </p>
                 <p class="hint">{i18n.text(Key::UnlockHint)}</p>
-                <label class="field">
-                    <span class="label-text">{i18n.text(Key::Password)}</span>
-                    <input
-                        type="password"
-                        name="password"
-                        autocomplete="current-password"
-                        prop:value=move || password.get()
-                        on:input=move |ev| password.set(event_target_value(&ev))
-                    />
-                </label>
-                {move || {
-                    error
-                        .get()
-                        .map(|key| {
-                            view! {
-                                <p class="error" role="alert" data-testid="sign-in-error">
-                                    {i18n.text(key)}
-                                </p>
-                            }
-                        })
-                }}
+                <PasswordField password=password/>
+                <FormError error=error/>
                 <button type="submit" class="primary" disabled=move || busy.get()>
                     {move || i18n.t(if busy.get() { Key::Unlocking } else { Key::Unlock })}
                 </button>
