@@ -3,7 +3,7 @@
 //! around the outbox — so what they measure is what a person's taps cost.
 
 use crate::model;
-use crate::storage::idb::{IdbClientStore, database_name, delete_database};
+use crate::storage::idb::{IdbClientStore, delete_database};
 use crate::sync::engine::{SyncEngine, precise_ms};
 use huifang_core::sync::RecordKind;
 use std::cell::RefCell;
@@ -190,7 +190,7 @@ pub async fn seed_device(
         })
     };
 
-    let name = database_name(&me.user);
+    let name = engine.db_name().to_owned();
     let cipher = crate::storage::crypto::current().map_err(js_err)?;
     let mut store = IdbClientStore::open(&name, cipher).await.map_err(js_err)?;
     let mut batch: Vec<Record> = Vec::with_capacity(SEED_PER_COMMIT + 16);
@@ -397,7 +397,7 @@ pub async fn time_reads(reps: u32, q1: String, q2: String) -> Result<JsValue, Js
 pub async fn cursor_scan() -> Result<JsValue, JsValue> {
     use crate::storage::idb::schema::VIEWS;
     let engine = engine()?;
-    let name = crate::storage::idb::database_name(&engine.user().user);
+    let name = engine.db_name().to_owned();
     let factory = idb::Factory::new().map_err(js_err)?;
     let db = factory
         .open(&name, None)

@@ -10,6 +10,7 @@
 
 use crate::i18n::Key;
 use crate::storage::crypto::{self, Cipher, CryptoError, Keyring, keyring_key};
+use crate::storage::idb::{IdbClientStore, database_name};
 use crate::storage::{local, private};
 use crate::sync::transport::{self, ApiClientError};
 use huifang_core::{SignInRequest, SignInResponse, UserProfile};
@@ -40,6 +41,9 @@ pub enum SignInError {
     /// No network, and this user never signed in on this tablet (no keyring to check with).
     #[error("the first sign-in on this tablet needs the network")]
     FirstSignInNeedsNetwork,
+    /// The earlier password given does not open this tablet's data either.
+    #[error("the earlier password does not open this tablet's data")]
+    WrongEarlierPassword,
 }
 
 impl SignInError {
@@ -52,22 +56,38 @@ impl SignInError {
             SignInError::Crypto(_) => Key::ErrUnlockFailed,
             SignInError::EarlierPasswordNeeded => Key::UnlockEarlierPasswordNeeded,
             SignInError::FirstSignInNeedsNetwork => Key::ErrSignInNeedsNetwork,
+            SignInError::WrongEarlierPassword => Key::ErrWrongEarlierPassword,
         }
     }
 }
 
-fn read_keyring(username: &str) -> Option<Keyring> {
-    match local::read::<Keyring>(&keyring_key(username)) {
-        Ok(k) => k,
-        Err(e) => {
-            leptos::logging::warn!("this tablet's keyring for {username} is unreadable: {e}");
-            None
-        }
-    }
+/// How the data sealed under an earlier password is to be opened after the server accepted a
+/// new one ([`SignInError::EarlierPasswordNeeded`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Earlier {
+    /// Not asked yet.
+    Unknown,
+    /// The earlier password: the key is re-wrapped under the new one.
+    Password(String),
+    /// The person does not remember it and chose to start afresh on this tablet: a new key and
+    /// database; the old ones are kept aside, still sealed, never deleted.
+    Forgotten,
 }
 
-fn write_keyring(username: &str, keyring: &Keyring) -> Result<(), SignInError> {
-    local::write(&keyring_key(username), keyring).map_err(|e| {
+/// `username`'s keyring on this tablet: `Ok(None)` if there is none; an error if there is
+/// one this app cannot read (never replaced: that would lose the key to the data).
+fn read_keyring(username: &str) -> Result<Option<Keyring>, SignInError> {
+    local::read::<Keyring>(&keyring_key(username)).map_err(|e| {
+        leptos::logging::warn!("this tablet's keyring for {username} is unreadable: {e}");
+        SignInError::Crypto(CryptoError::Operation {
+            what: "read the keyring",
+            message: e.to_string(),
+        })
+    })
+}
+
+fn write_keyring(name: &str, keyring: &Keyring) -> Result<(), SignInError> {
+    local::write(name, keyring).map_err(|e| {
         SignInError::Crypto(CryptoError::Operation {
             what: "keep the keyring",
             message: e.to_string(),
@@ -75,49 +95,118 @@ fn write_keyring(username: &str, keyring: &Keyring) -> Result<(), SignInError> {
     })
 }
 
+/// Keeps a keyring that is being replaced under another name (never deleted: with its old
+/// password it still opens the database it names).
+fn keep_aside(username: &str, keyring: &Keyring) -> Result<(), SignInError> {
+    let name = format!(
+        "{}.aside.{}.{}",
+        keyring_key(username),
+        keyring.user_id,
+        js_sys::Date::now() as i64
+    );
+    write_keyring(&name, keyring)
+}
+
+/// The database a new key of `user` may seal: the usual one unless it already holds values
+/// sealed under a key this tablet no longer has (then a fresh name; the old one is kept).
+async fn database_for_new_key(user: &UserProfile) -> Result<String, SignInError> {
+    let usual = database_name(&user.id);
+    let probe = IdbClientStore::open(&usual, Cipher::generate().await?)
+        .await
+        .map_err(|e| {
+            SignInError::Crypto(CryptoError::Operation {
+                what: "open the device database",
+                message: e.to_string(),
+            })
+        })?;
+    let taken = probe.holds_sealed_values().await.map_err(|e| {
+        SignInError::Crypto(CryptoError::Operation {
+            what: "read the device database",
+            message: e.to_string(),
+        })
+    })?;
+    drop(probe);
+    if !taken {
+        return Ok(usual);
+    }
+    let suffix: String = crypto::random_bytes(4)?
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(format!("{usual}-{suffix}"))
+}
+
+async fn new_keyring(user: &UserProfile, password: &str) -> Result<(Keyring, Cipher), SignInError> {
+    let db = database_for_new_key(user).await?;
+    let (keyring, cipher) = Keyring::create(user, db, password).await?;
+    write_keyring(&keyring_key(&user.username.to_string()), &keyring)?;
+    Ok((keyring, cipher))
+}
+
 /// The data key of `user` on this tablet, opened with `password` after the server accepted
-/// it: the keyring's (made at the first sign-in here), re-wrapped from `earlier` when the
-/// password changed elsewhere.
+/// it: the keyring's (made at the first sign-in here), re-wrapped from the earlier password
+/// when it changed elsewhere.
 async fn server_accepted(
     user: &UserProfile,
     password: &str,
-    earlier: Option<&str>,
-) -> Result<Cipher, SignInError> {
+    earlier: &Earlier,
+) -> Result<(Keyring, Cipher), SignInError> {
     let username = user.username.to_string();
-    let keyring = read_keyring(&username).filter(|k| k.user.id == user.id);
-    let Some(keyring) = keyring else {
-        let (keyring, cipher) = Keyring::create(user.clone(), password).await?;
-        write_keyring(&username, &keyring)?;
-        return Ok(cipher);
+    let name = keyring_key(&username);
+    let keyring = match read_keyring(&username)? {
+        Some(k) if k.user_id == user.id.0 => k,
+        Some(other) => {
+            // The same name for another account (one that was deleted and made again).
+            keep_aside(&username, &other)?;
+            return new_keyring(user, password).await;
+        }
+        None => return new_keyring(user, password).await,
     };
     match keyring.unlock(password).await {
         Ok(cipher) => {
-            if keyring.user != *user {
+            if keyring.profile() != Some(user.clone()) {
                 // The profile changed (name, store): keep the current one for offline sign-in.
                 let mut updated = keyring.clone();
-                updated.user = user.clone();
-                write_keyring(&username, &updated)?;
+                updated.set_profile(user);
+                write_keyring(&name, &updated)?;
+                return Ok((updated, cipher));
             }
-            Ok(cipher)
+            Ok((keyring, cipher))
         }
-        Err(CryptoError::WrongPassword) => {
-            let Some(earlier) = earlier else {
-                return Err(SignInError::EarlierPasswordNeeded);
-            };
-            let mut rewrapped = keyring.rewrap(earlier, password).await?;
-            rewrapped.user = user.clone();
-            let cipher = rewrapped.unlock(password).await?;
-            write_keyring(&username, &rewrapped)?;
-            Ok(cipher)
-        }
+        Err(CryptoError::WrongPassword) => match earlier {
+            Earlier::Unknown => Err(SignInError::EarlierPasswordNeeded),
+            Earlier::Password(earlier) => {
+                let mut rewrapped =
+                    keyring
+                        .rewrap(earlier, password)
+                        .await
+                        .map_err(|e| match e {
+                            CryptoError::WrongPassword => SignInError::WrongEarlierPassword,
+                            other => other.into(),
+                        })?;
+                rewrapped.set_profile(user);
+                let cipher = rewrapped.unlock(password).await?;
+                write_keyring(&name, &rewrapped)?;
+                Ok((rewrapped, cipher))
+            }
+            Earlier::Forgotten => {
+                keep_aside(&username, &keyring)?;
+                new_keyring(user, password).await
+            }
+        },
         Err(e) => Err(e.into()),
     }
 }
 
+/// `GET /api/auth/me`.
 #[derive(Deserialize)]
-struct MeResponse {
-    user: UserProfile,
+pub(crate) struct MeResponse {
+    pub user: UserProfile,
 }
+
+/// Whose sign-in the server has not confirmed yet (made offline, with the tablet's keyring):
+/// until it has, the sync does not run on a session cookie that may be someone else's.
+pub const UNCONFIRMED: &str = "huifang.sign-in-unconfirmed";
 
 impl Session {
     pub fn provide() -> Self {
@@ -156,13 +245,13 @@ impl Session {
 
     /// Signs in against the server, opens (or makes) this tablet's data key and caches the
     /// profile. With no network, the tablet's keyring checks the password instead.
-    /// `earlier`: the password this tablet's data was sealed under, when the server's changed
+    /// `earlier`: how to open data sealed under an earlier password, when the server's changed
     /// ([`SignInError::EarlierPasswordNeeded`]).
     pub async fn sign_in(
         &self,
         username: String,
         password: String,
-        earlier: Option<String>,
+        earlier: Earlier,
     ) -> Result<(), SignInError> {
         let request = SignInRequest {
             username: username.clone(),
@@ -170,18 +259,27 @@ impl Session {
         };
         match transport::post_json::<_, SignInResponse>("/api/auth/sign-in", &request).await {
             Ok(answer) => {
-                let cipher = server_accepted(&answer.user, &password, earlier.as_deref()).await?;
-                self.unlocked_with(&answer.user, cipher).await;
+                let (keyring, cipher) = server_accepted(&answer.user, &password, &earlier).await?;
+                local::remove(UNCONFIRMED);
+                self.unlocked_with(&keyring, cipher).await;
                 self.set_signed_in(answer.user);
                 Ok(())
             }
             Err(ApiClientError::Network(e)) => {
                 leptos::logging::log!("sign-in without the server ({e}): the tablet checks");
                 let keyring =
-                    read_keyring(&username).ok_or(SignInError::FirstSignInNeedsNetwork)?;
+                    read_keyring(&username)?.ok_or(SignInError::FirstSignInNeedsNetwork)?;
+                let profile = keyring
+                    .profile()
+                    .ok_or(SignInError::FirstSignInNeedsNetwork)?;
                 let cipher = keyring.unlock(&password).await?;
-                self.unlocked_with(&keyring.user, cipher).await;
-                self.set_signed_in(keyring.user);
+                // The session cookie this tablet holds may be another person's: the sync waits
+                // until the server confirms whose it is.
+                if let Err(e) = local::write(UNCONFIRMED, &profile.id.0) {
+                    leptos::logging::warn!("could not note the offline sign-in: {e}");
+                }
+                self.unlocked_with(&keyring, cipher).await;
+                self.set_signed_in(profile);
                 Ok(())
             }
             Err(e) => Err(e.into()),
@@ -196,20 +294,46 @@ impl Session {
             return Ok(());
         };
         let username = user.username.to_string();
-        match read_keyring(&username).filter(|k| k.user.id == user.id) {
-            Some(keyring) => {
-                let cipher = keyring.unlock(&password).await?;
-                self.unlocked_with(&user, cipher).await;
-                Ok(())
-            }
-            None => self.sign_in(username, password, None).await,
+        match read_keyring(&username)?.filter(|k| k.user_id == user.id.0) {
+            Some(keyring) => match keyring.unlock(&password).await {
+                Ok(cipher) => {
+                    self.unlocked_with(&keyring, cipher).await;
+                    Ok(())
+                }
+                // Perhaps the password changed elsewhere: the server tells (and then asks for
+                // the earlier one); with no network it stays a wrong password.
+                Err(CryptoError::WrongPassword) => {
+                    match self.sign_in(username, password, Earlier::Unknown).await {
+                        Err(SignInError::FirstSignInNeedsNetwork) => {
+                            Err(CryptoError::WrongPassword.into())
+                        }
+                        other => other,
+                    }
+                }
+                Err(e) => Err(e.into()),
+            },
+            None => self.sign_in(username, password, Earlier::Unknown).await,
         }
     }
 
-    /// Keeps the data key for this tab and opens the user's private entries.
-    async fn unlocked_with(&self, user: &UserProfile, cipher: Cipher) {
-        private::load(&user.id.0, &cipher).await;
-        crypto::set_current(cipher);
+    /// Unlocks with the earlier password, or starts afresh, after the unlock page learnt the
+    /// password changed elsewhere.
+    pub async fn unlock_with_earlier(
+        &self,
+        password: String,
+        earlier: Earlier,
+    ) -> Result<(), SignInError> {
+        let Some(user) = self.user.get_untracked() else {
+            return Ok(());
+        };
+        self.sign_in(user.username.to_string(), password, earlier)
+            .await
+    }
+
+    /// Keeps the data key for this tab (for this user only) and opens the private entries.
+    async fn unlocked_with(&self, keyring: &Keyring, cipher: Cipher) {
+        private::load(&keyring.user_id, &cipher).await;
+        crypto::set_unlocked(keyring, cipher);
         self.unlocked.set(true);
     }
 
@@ -219,11 +343,11 @@ impl Session {
             return Ok(());
         };
         let username = user.username.to_string();
-        let Some(keyring) = read_keyring(&username) else {
+        let Some(keyring) = read_keyring(&username)?.filter(|k| k.user_id == user.id.0) else {
             return Ok(());
         };
         let rewrapped = keyring.rewrap(current, new).await?;
-        write_keyring(&username, &rewrapped)
+        write_keyring(&keyring_key(&username), &rewrapped)
     }
 
     /// Forgets the data key and everything opened with it; the sealed data stays.
@@ -262,7 +386,23 @@ impl Session {
         let this = *self;
         spawn_local(async move {
             match transport::get_json::<MeResponse>("/api/auth/me").await {
-                Ok(me) => this.set_signed_in(me.user),
+                Ok(me) => {
+                    if this
+                        .user
+                        .get_untracked()
+                        .is_some_and(|u| u.id == me.user.id)
+                    {
+                        local::remove(UNCONFIRMED);
+                        this.set_signed_in(me.user);
+                    } else {
+                        // The tablet's session is another person's (signed in offline over
+                        // it): nobody's data crosses; sign in again, online.
+                        local::remove(local::keys::USER);
+                        this.lock();
+                        this.notice.set(Some(Key::ErrSessionOtherUser));
+                        this.user.set(None);
+                    }
+                }
                 Err(e) if e.is_unauthenticated() => {
                     local::remove(local::keys::USER);
                     this.lock();

@@ -45,10 +45,12 @@ async fn round_trip(cipher: &Cipher, other: &Cipher, text: &str) {
 #[wasm_bindgen_test]
 async fn the_keyring_opens_with_the_password_only_and_survives_a_password_change() {
     let user = profile();
-    let (keyring, cipher) = Keyring::create(user.clone(), "demo-密码1")
+    let (keyring, cipher) = Keyring::create(&user, "huifang-test-db".to_owned(), "demo-密码1")
         .await
         .expect("made");
-    assert_eq!(keyring.user, user);
+    assert_eq!(keyring.user_id, user.id.0);
+    assert_eq!(keyring.db, "huifang-test-db");
+    assert_eq!(keyring.profile(), Some(user.clone()));
     assert_eq!(keyring.iterations, crypto::ITERATIONS);
     // The keyring as stored: JSON with no password and no key in clear.
     let stored = serde_json::to_string(&keyring).expect("encodes");
@@ -84,6 +86,11 @@ async fn the_keyring_opens_with_the_password_only_and_survives_a_password_change
         .expect("re-wrapped");
     assert_ne!(changed.salt, keyring.salt, "a new salt");
     assert_eq!(
+        (&changed.user_id, &changed.db, changed.profile()),
+        (&keyring.user_id, &keyring.db, Some(user.clone())),
+        "the same owner, database and profile"
+    );
+    assert_eq!(
         changed.unlock("demo-密码1").await.err(),
         Some(CryptoError::WrongPassword),
         "the earlier password no longer opens it"
@@ -100,13 +107,50 @@ async fn the_keyring_opens_with_the_password_only_and_survives_a_password_change
 
 #[wasm_bindgen_test]
 async fn a_keyring_of_another_version_is_refused_not_misread() {
-    let (mut keyring, _) = Keyring::create(profile(), "demo").await.expect("made");
+    let (mut keyring, _) = Keyring::create(&profile(), "huifang-test-db".to_owned(), "demo")
+        .await
+        .expect("made");
     keyring.version = 99;
     assert!(matches!(
         keyring.unlock("demo").await,
         Err(CryptoError::Operation { .. })
     ));
     assert_eq!(keyring_key(" Agent1 "), "huifang.keyring.agent1");
+}
+
+/// A profile this app cannot read (another version's) leaves the keyring readable: the key
+/// opens, only the offline sign-in has no profile to show.
+#[wasm_bindgen_test]
+async fn a_profile_of_another_version_does_not_make_the_keyring_unreadable() {
+    let (keyring, _) = Keyring::create(&profile(), "huifang-test-db".to_owned(), "demo")
+        .await
+        .expect("made");
+    let mut stored = serde_json::to_value(&keyring).expect("encodes");
+    stored["profile"] = serde_json::json!({"id": "u1", "a_new_field": true});
+    let read: Keyring = serde_json::from_value(stored).expect("still a keyring");
+    assert_eq!(read.profile(), None);
+    read.unlock("demo").await.expect("the key opens");
+}
+
+#[wasm_bindgen_test]
+async fn a_key_is_used_for_its_own_user_only() {
+    let user = profile();
+    let (keyring, cipher) = Keyring::create(&user, "huifang-test-db".to_owned(), "demo")
+        .await
+        .expect("made");
+    crypto::set_unlocked(&keyring, cipher);
+    let (_, db) = crypto::current_for(&user.id.0).expect("the owner's");
+    assert_eq!(db.as_deref(), Some("huifang-test-db"));
+    assert_eq!(
+        crypto::current_for("someone-else").err(),
+        Some(CryptoError::Locked),
+        "never another person's"
+    );
+    crypto::forget();
+    assert_eq!(
+        crypto::current_for(&user.id.0).err(),
+        Some(CryptoError::Locked)
+    );
 }
 
 #[wasm_bindgen_test]

@@ -991,7 +991,11 @@ async fn a_database_kept_in_clear_by_an_earlier_version_is_sealed_once() {
     let name = unique_name("seal-legacy");
     create_version_1(&name).await;
     let store = open(&name).await;
-    let sealed = store.seal_if_written_in_clear().await.expect("sealed");
+    assert!(
+        !store.holds_sealed_values().await.expect("reads"),
+        "in clear"
+    );
+    let sealed = store.seal_if_written_in_clear(false).await.expect("sealed");
     assert_eq!(sealed, 4, "meta, one record, two outbox entries");
     for (store_name, value) in raw_values(&name).await {
         assert!(
@@ -1000,7 +1004,19 @@ async fn a_database_kept_in_clear_by_an_earlier_version_is_sealed_once() {
         );
         assert!(!shows(&value, "无人接听"), "{store_name}: {value:?}");
     }
-    assert_eq!(store.seal_if_written_in_clear().await.expect("reads"), 0);
+    assert_eq!(
+        store.seal_if_written_in_clear(false).await.expect("reads"),
+        0
+    );
+    assert!(
+        store.holds_sealed_values().await.expect("reads"),
+        "a new key must not seal into it"
+    );
+    // A retry after a failed sealing reads everything again and finds nothing in clear.
+    assert_eq!(
+        store.seal_if_written_in_clear(true).await.expect("reads"),
+        0
+    );
     // Read through the store, the data is unchanged (and the index still finds entries).
     assert_eq!(store.meta().await.expect("reads"), Some(meta(7)));
     assert_eq!(store.views().await.expect("reads"), vec![event(1, 7)]);

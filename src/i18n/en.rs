@@ -919,5 +919,18 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         SignInOfflineHint => {
             "Offline: an account that has signed in on this tablet before can sign in with the same password"
         }
+        ErrWrongEarlierPassword => {
+            "The earlier password is not right either: this tablet's data stays locked"
+        }
+        ErrSessionOtherUser => {
+            "The server session on this tablet belongs to another user: sign in again online to sync"
+        }
+        EarlierForgotten => "Cannot remember it: start afresh on this tablet",
+        EarlierForgottenConfirm => {
+            "Changes on this tablet sealed with the earlier password and not yet synced can no longer be opened (they stay on the tablet, nothing is deleted). Synced data is downloaded again. Go on?"
+        }
+        PasswordKeyNotRewrapped => {
+            "The password was changed, but this tablet's data key was not updated: the next sign-in will ask for the earlier password"
+        }
     })
 }

@@ -197,6 +197,7 @@ keys! {
     ErrRateLimited, ErrDeviceRevoked,
     RevealButton, RevealReason, RevealHint, RevealSubmit, RevealLogged, RevealErrShort, RevealErrLong, RevealErrOffline, AuditRevealPhone, AuditRevokeDevice, DevicesTitle, DevicesHint, DevicesOnline, DevicesEmpty, DevicesTablet, DevicesLastSeen, DevicesRevoked, DevicesRevoke, DevicesReason, DevicesRevokeHint, DevicesRevokeConfirm, DevicesKept, DevicesShowKept,
     ErrNoWebCrypto, ErrUnlockFailed, UnlockEarlierPasswordNeeded, EarlierPassword, UnlockTitle, UnlockHint, Unlock, Unlocking, UnlockOtherUser, SignInOfflineHint,
+    ErrWrongEarlierPassword, ErrSessionOtherUser, EarlierForgotten, EarlierForgottenConfirm, PasswordKeyNotRewrapped,
 }
 
 impl Key {

@@ -849,5 +849,14 @@ pub(super) fn text(key: Key) -> Option<&'static str> {
         Unlocking => "正在解锁…",
         UnlockOtherUser => "换个用户登录",
         SignInOfflineHint => "当前离线：在本设备上登录过的账号可用同一密码登录",
+        ErrWrongEarlierPassword => "以前的密码也不正确：本设备上的数据未能解锁",
+        ErrSessionOtherUser => "这台平板上的服务器登录属于另一位用户：请联网后重新登录，才能同步",
+        EarlierForgotten => "想不起以前的密码：在本设备上重新开始",
+        EarlierForgottenConfirm => {
+            "本设备上用以前密码加密、尚未同步的更改将无法打开（数据仍保留在设备上，不会删除）。已同步的数据会重新下载。继续吗？"
+        }
+        PasswordKeyNotRewrapped => {
+            "密码已修改，但本设备的数据密钥未能更新：下次登录时会要求输入以前的密码"
+        }
     })
 }

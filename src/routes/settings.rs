@@ -140,6 +140,8 @@ fn ChangePassword() -> impl IntoView {
     let saving = RwSignal::new(false);
     // The outcome: Ok(()) changed, Err(message) refused.
     let outcome = RwSignal::new(None::<Result<(), Key>>);
+    // The password changed but this tablet's key is still wrapped under the earlier one.
+    let key_warning = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if saving.get_untracked() {
@@ -197,6 +199,7 @@ fn ChangePassword() -> impl IntoView {
                     leptos::logging::warn!(
                         "the tablet's key stays under the earlier password: {e}"
                     );
+                    key_warning.set(true);
                 }
                 current.set(String::new());
                 new.set(String::new());
@@ -226,6 +229,11 @@ fn ChangePassword() -> impl IntoView {
             {field(Key::PasswordNew, new, "new-password")}
             {field(Key::PasswordRepeat, repeat, "new-password")}
             <p class="hint">{i18n.text(Key::PasswordHint)}</p>
+            {move || {
+                key_warning
+                    .get()
+                    .then(|| view! { <p class="error" role="alert">{i18n.t(Key::PasswordKeyNotRewrapped)}</p> })
+            }}
             {move || match outcome.get() {
                 Some(Ok(())) => view! {
                     <p class="notice" role="status" data-testid="password-changed">{i18n.text(Key::PasswordChanged)}</p>

@@ -4,7 +4,7 @@
 
 use crate::components::lang_switch::LangSwitch;
 use crate::i18n::{I18n, Key};
-use crate::session::{Session, SignInError};
+use crate::session::{Earlier, Session, SignInError};
 use crate::sync::connectivity::Connectivity;
 use crate::unsaved::use_unsaved_guard;
 use leptos::ev::SubmitEvent;
@@ -69,6 +69,83 @@ fn FormError(error: RwSignal<Option<Key>>) -> impl IntoView {
     }
 }
 
+/// What an attempt's outcome does to the form: the earlier-password field appears when the
+/// password changed elsewhere; a wrong password is cleared; the reason is shown.
+fn show_outcome(
+    result: Result<(), SignInError>,
+    password: RwSignal<String>,
+    earlier: RwSignal<Option<String>>,
+    error: RwSignal<Option<Key>>,
+) {
+    let Err(e) = result else {
+        return;
+    };
+    leptos::logging::warn!("sign-in: {e}");
+    match &e {
+        SignInError::EarlierPasswordNeeded => earlier.set(Some(String::new())),
+        SignInError::FirstSignInNeedsNetwork => {}
+        SignInError::WrongEarlierPassword => earlier.set(Some(String::new())),
+        _ if earlier.get_untracked().is_some() => earlier.set(Some(String::new())),
+        _ => password.set(String::new()),
+    }
+    error.set(Some(e.key()));
+}
+
+/// How the data sealed under an earlier password is to be opened, from the form.
+fn earlier_of(earlier: RwSignal<Option<String>>) -> Earlier {
+    match earlier.get_untracked() {
+        Some(e) if !e.is_empty() => Earlier::Password(e),
+        _ => Earlier::Unknown,
+    }
+}
+
+/// Once the server said the password changed elsewhere: the earlier one, or starting afresh
+/// on this tablet (after the person confirms what that means).
+#[component]
+fn EarlierPasswordField(
+    earlier: RwSignal<Option<String>>,
+    busy: RwSignal<bool>,
+    #[prop(into)] on_forgotten: Callback<()>,
+) -> impl IntoView {
+    let i18n = I18n::use_context();
+    let forgotten = move |_| {
+        let confirmed = web_sys::window()
+            .and_then(|w| {
+                w.confirm_with_message(i18n.t(Key::EarlierForgottenConfirm))
+                    .ok()
+            })
+            .unwrap_or(false);
+        if confirmed {
+            on_forgotten.run(());
+        }
+    };
+    move || {
+        earlier.get().is_some().then(|| {
+            view! {
+                <label class="field">
+                    <span class="label-text">{i18n.text(Key::EarlierPassword)}</span>
+                    <input
+                        type="password"
+                        name="earlier-password"
+                        autocomplete="off"
+                        prop:value=move || earlier.get().unwrap_or_default()
+                        on:input=move |ev| earlier.set(Some(event_target_value(&ev)))
+                    />
+                </label>
+                <button
+                    type="button"
+                    class="link"
+                    data-testid="earlier-forgotten"
+                    disabled=move || busy.get()
+                    on:click=forgotten
+                >
+                    {i18n.text(Key::EarlierForgotten)}
+                </button>
+            }
+        })
+    }
+}
+
 #[component]
 pub fn SignIn() -> impl IntoView {
     let i18n = I18n::use_context();
@@ -94,31 +171,21 @@ pub fn SignIn() -> impl IntoView {
         }
         busy.set(true);
         error.set(None);
-        let before = earlier.get_untracked().filter(|e| !e.is_empty());
+        let before = earlier_of(earlier);
         spawn_local(async move {
             let result = session.sign_in(u, p, before).await;
             busy.set(false);
-            match result {
-                Ok(()) => {}
-                Err(e @ SignInError::EarlierPasswordNeeded) => {
-                    leptos::logging::warn!("sign-in: {e}");
-                    earlier.set(Some(String::new()));
-                    error.set(Some(e.key()));
-                }
-                Err(e @ SignInError::FirstSignInNeedsNetwork) => {
-                    leptos::logging::warn!("sign-in: {e}");
-                    error.set(Some(e.key()));
-                }
-                Err(e) => {
-                    leptos::logging::warn!("sign-in: {e}");
-                    if earlier.get_untracked().is_some() {
-                        earlier.set(Some(String::new()));
-                    } else {
-                        password.set(String::new());
-                    }
-                    error.set(Some(e.key()));
-                }
-            }
+            show_outcome(result, password, earlier, error);
+        });
+    };
+    let on_forgotten = move |()| {
+        let (u, p) = (username.get_untracked(), password.get_untracked());
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let result = session.sign_in(u, p, Earlier::Forgotten).await;
+            busy.set(false);
+            show_outcome(result, password, earlier, error);
         });
     };
 
@@ -140,25 +207,7 @@ pub fn SignIn() -> impl IntoView {
                     />
                 </label>
                 <PasswordField password=password/>
-                {move || {
-                    earlier
-                        .get()
-                        .is_some()
-                        .then(|| {
-                            view! {
-                                <label class="field">
-                                    <span class="label-text">{i18n.text(Key::EarlierPassword)}</span>
-                                    <input
-                                        type="password"
-                                        name="earlier-password"
-                                        autocomplete="off"
-                                        prop:value=move || earlier.get().unwrap_or_default()
-                                        on:input=move |ev| earlier.set(Some(event_target_value(&ev)))
-                                    />
-                                </label>
-                            }
-                        })
-                }}
+                <EarlierPasswordField earlier=earlier busy=busy on_forgotten=on_forgotten/>
                 <FormError error=error/>
                 <Show when=move || !net.is_online()>
                     <p class="hint">{i18n.text(Key::SignInOfflineHint)}</p>
@@ -181,11 +230,8 @@ pub fn Unlock(user: huifang_core::UserProfile) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<Key>);
     let busy = RwSignal::new(false);
-    let submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
+    let earlier = RwSignal::new(None::<String>);
+    let attempt = move |how: Option<Earlier>| {
         let p = password.get_untracked();
         if p.is_empty() {
             error.set(Some(Key::ErrPasswordRequired));
@@ -195,18 +241,28 @@ pub fn Unlock(user: huifang_core::UserProfile) -> impl IntoView {
         error.set(None);
         crate::timing::mark(crate::timing::UNLOCK_START);
         spawn_local(async move {
-            let result = session.unlock(p).await;
+            let result = match how {
+                None => session.unlock(p).await,
+                Some(how) => session.unlock_with_earlier(p, how).await,
+            };
             busy.set(false);
             if result.is_ok() {
                 crate::timing::mark(crate::timing::UNLOCKED);
             }
-            if let Err(e) = result {
-                leptos::logging::warn!("unlock: {e}");
-                password.set(String::new());
-                error.set(Some(e.key()));
-            }
+            show_outcome(result, password, earlier, error);
         });
     };
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        match earlier_of(earlier) {
+            Earlier::Unknown => attempt(None),
+            how => attempt(Some(how)),
+        }
+    };
+    let on_forgotten = move |()| attempt(Some(Earlier::Forgotten));
     let other_user = move |_| session.sign_out();
     crate::timing::mark(crate::timing::UNLOCK_SHOWN);
     view! {
@@ -219,6 +275,7 @@ pub fn Unlock(user: huifang_core::UserProfile) -> impl IntoView {
                 </p>
                 <p class="hint">{i18n.text(Key::UnlockHint)}</p>
                 <PasswordField password=password/>
+                <EarlierPasswordField earlier=earlier busy=busy on_forgotten=on_forgotten/>
                 <FormError error=error/>
                 <button type="submit" class="primary" disabled=move || busy.get()>
                     {move || i18n.t(if busy.get() { Key::Unlocking } else { Key::Unlock })}

@@ -226,7 +226,14 @@ async fn password_key(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Keyring {
     pub version: u32,
-    pub user: huifang_core::UserProfile,
+    /// Whose key it is (keyrings are found by username, databases by user id).
+    pub user_id: String,
+    /// The device database this key seals (`huifang-<user id>`, or a fresh name when an
+    /// older key's database could not be opened and is kept aside).
+    pub db: String,
+    /// The profile for offline sign-in, kept as JSON: a profile of a newer or older app
+    /// version never makes the keyring unreadable (that would lose the key).
+    pub profile: serde_json::Value,
     pub salt: Vec<u8>,
     pub iterations: u32,
     pub iv: Vec<u8>,
@@ -241,13 +248,18 @@ pub fn keyring_key(username: &str) -> String {
 }
 
 impl Keyring {
-    /// A new data key for `user`, wrapped under `password`; the key in use (not extractable).
+    /// A new data key for `user`, sealing the database `db`, wrapped under `password`; the key
+    /// in use (not extractable).
     pub async fn create(
-        user: huifang_core::UserProfile,
+        user: &huifang_core::UserProfile,
+        db: String,
         password: &str,
     ) -> Result<(Keyring, Cipher), CryptoError> {
         let extractable = Cipher::generate_key(true).await?;
-        let (keyring, kek) = Self::wrap(user, &extractable, password).await?;
+        let (mut keyring, kek) = Self::wrap(&extractable, password).await?;
+        keyring.user_id = user.id.0.clone();
+        keyring.db = db;
+        keyring.set_profile(user);
         // The key in use comes back through the unwrap: not extractable (one PBKDF2 only).
         let cipher = Cipher {
             key: keyring.unwrap_with(&kek, false).await?,
@@ -255,12 +267,18 @@ impl Keyring {
         Ok((keyring, cipher))
     }
 
-    /// The keyring of `key` under `password`, and the password key it was wrapped with.
-    async fn wrap(
-        user: huifang_core::UserProfile,
-        key: &CryptoKey,
-        password: &str,
-    ) -> Result<(Keyring, CryptoKey), CryptoError> {
+    /// The profile kept for offline sign-in, if this app reads it.
+    pub fn profile(&self) -> Option<huifang_core::UserProfile> {
+        serde_json::from_value(self.profile.clone()).ok()
+    }
+
+    pub fn set_profile(&mut self, user: &huifang_core::UserProfile) {
+        self.profile = serde_json::to_value(user).unwrap_or(serde_json::Value::Null);
+    }
+
+    /// The key wrapped under `password` (who and which database: the caller's to fill in),
+    /// and the password key it was wrapped with.
+    async fn wrap(key: &CryptoKey, password: &str) -> Result<(Keyring, CryptoKey), CryptoError> {
         let salt = random_bytes(SALT_BYTES)?;
         let iv = random_bytes(IV_BYTES)?;
         let kek = password_key(password, &salt, ITERATIONS).await?;
@@ -271,7 +289,9 @@ impl Keyring {
         .await?;
         let keyring = Keyring {
             version: KEYRING_VERSION,
-            user,
+            user_id: String::new(),
+            db: String::new(),
+            profile: serde_json::Value::Null,
             salt,
             iterations: ITERATIONS,
             iv,
@@ -337,28 +357,73 @@ impl Keyring {
         new_password: &str,
     ) -> Result<Keyring, CryptoError> {
         let key = self.unwrap(old_password, true).await?;
-        Ok(Self::wrap(self.user.clone(), &key, new_password).await?.0)
+        let (rewrapped, _) = Self::wrap(&key, new_password).await?;
+        Ok(Keyring {
+            user_id: self.user_id.clone(),
+            db: self.db.clone(),
+            profile: self.profile.clone(),
+            ..rewrapped
+        })
     }
 }
 
+/// The key this tab unlocked: whose, and which database it seals.
+#[derive(Debug, Clone)]
+struct Unlocked {
+    cipher: Cipher,
+    /// `None` for a key not tied to a user (tests).
+    owner: Option<(String, String)>,
+}
+
 thread_local! {
-    static CURRENT: RefCell<Option<Cipher>> = const { RefCell::new(None) };
+    static CURRENT: RefCell<Option<Unlocked>> = const { RefCell::new(None) };
 }
 
 /// The data key this tab unlocked, if any.
 pub fn current() -> Result<Cipher, CryptoError> {
     CURRENT
-        .with(|c| c.borrow().clone())
+        .with(|c| c.borrow().as_ref().map(|u| u.cipher.clone()))
         .ok_or(CryptoError::Locked)
+}
+
+/// `user_id`'s data key and the database it seals (`None`: the default name); locked for
+/// anyone else, so a key is never used on another person's data.
+pub fn current_for(user_id: &str) -> Result<(Cipher, Option<String>), CryptoError> {
+    CURRENT.with(|c| match c.borrow().as_ref() {
+        Some(Unlocked {
+            cipher,
+            owner: None,
+        }) => Ok((cipher.clone(), None)),
+        Some(Unlocked {
+            cipher,
+            owner: Some((owner, db)),
+        }) if owner == user_id => Ok((cipher.clone(), Some(db.clone()))),
+        _ => Err(CryptoError::Locked),
+    })
 }
 
 pub fn is_unlocked() -> bool {
     CURRENT.with(|c| c.borrow().is_some())
 }
 
-/// Keeps `cipher` as this tab's data key (sign-in, unlock).
+/// Keeps `cipher` as this tab's data key, tied to no user (tests).
 pub fn set_current(cipher: Cipher) {
-    CURRENT.with(|c| *c.borrow_mut() = Some(cipher));
+    CURRENT.with(|c| {
+        *c.borrow_mut() = Some(Unlocked {
+            cipher,
+            owner: None,
+        })
+    });
+}
+
+/// Keeps `keyring`'s unwrapped `cipher` as this tab's data key, for its user only.
+pub fn set_unlocked(keyring: &Keyring, cipher: Cipher) {
+    CURRENT.with(|c| {
+        *c.borrow_mut() = Some(Unlocked {
+            cipher,
+            owner: Some((keyring.user_id.clone(), keyring.db.clone())),
+        })
+    });
 }
 
 /// Forgets the data key (sign-out, expired session): what is stored stays sealed.

@@ -82,6 +82,11 @@ pub async fn load(user: &str, cipher: &Cipher) {
         }
     }
     for (clear, sealed) in kept_in_clear(user) {
+        // A sealed entry is newer than a clear one left behind: the clear one only goes.
+        if OPEN.with(|o| o.borrow().contains_key(&sealed)) {
+            local::remove(&clear);
+            continue;
+        }
         if let Ok(Some(text)) = storage.get_item(&clear) {
             OPEN.with(|o| o.borrow_mut().insert(sealed.clone(), text.clone()));
             if seal_and_store(cipher, &sealed, &text, next_write(&sealed)).await {

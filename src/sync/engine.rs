@@ -85,6 +85,10 @@ pub enum EngineError {
     Browser(#[from] browser::BrowserError),
     #[error("the sync took longer than {0} s and was abandoned; it is retried")]
     Timeout(u32),
+    /// Signed in offline over another person's session: nothing is synced until the user
+    /// signs in again online.
+    #[error("this tablet's server session belongs to another user: sign in again online")]
+    SessionOfAnotherUser,
     #[error("the server did not answer for every pushed change")]
     IncompleteAnswer,
     /// A blob a pending change references could not be uploaded: the push waits for it and
@@ -112,6 +116,7 @@ impl EngineError {
             EngineError::Replica(_) | EngineError::Browser(_) => Key::ErrDeviceStorage,
             EngineError::Api(e) => e.key(),
             EngineError::Timeout(_) => Key::ErrSyncTimeout,
+            EngineError::SessionOfAnotherUser => Key::ErrSessionOtherUser,
             EngineError::IncompleteAnswer => Key::ErrUnexpected,
             EngineError::Upload { source, .. } => source.key(),
             EngineError::BlobMismatch(_) => Key::ErrUnexpected,
@@ -328,6 +333,7 @@ struct Inner {
     user: UserCtx,
     replica: futures::lock::Mutex<Rep>,
     db_lock: String,
+    db_name: String,
     sync_lock: String,
     last_sync_key: String,
     status: RwSignal<SyncStatus>,
@@ -371,20 +377,42 @@ impl SyncEngine {
     ) -> Result<SyncEngine, EngineError> {
         let ctx = UserCtx::of(user);
         // The data key the sign-in unlocked (the shell only starts the engine once it is).
-        let cipher = crate::storage::crypto::current().map_err(|source| {
+        let (cipher, db) = crate::storage::crypto::current_for(&user.id.0).map_err(|source| {
             ReplicaError::Store(IdbError::Crypto {
                 what: "device database",
                 source,
             })
         })?;
-        let store = IdbClientStore::open(&database_name(&user.id), cipher)
+        let db = db.unwrap_or_else(|| database_name(&user.id));
+        let store = IdbClientStore::open(&db, cipher)
             .await
             .map_err(ReplicaError::Store)?;
-        // A database an earlier version wrote in clear is sealed now, once.
-        match store.seal_if_written_in_clear().await {
-            Ok(0) => {}
-            Ok(n) => leptos::logging::log!("sealed {n} values kept in clear by an earlier version"),
-            Err(e) => leptos::logging::warn!("values kept in clear are not sealed yet: {e}"),
+        // A database an earlier version wrote in clear is sealed now, once, under the lock
+        // every write takes (another tab may be starting too). Until it succeeds a marker
+        // says so, and every start tries again.
+        {
+            let pending_key = format!("huifang.seal-pending.{db}");
+            let pending = local::read::<bool>(&pending_key)
+                .ok()
+                .flatten()
+                .unwrap_or(false);
+            let _lock = browser::lock(&format!("huifang-db-{}", user.id.0)).await?;
+            match store.seal_if_written_in_clear(pending).await {
+                Ok(n) => {
+                    if n > 0 {
+                        leptos::logging::log!(
+                            "sealed {n} values kept in clear by an earlier version"
+                        );
+                    }
+                    local::remove(&pending_key);
+                }
+                Err(e) => {
+                    leptos::logging::warn!("values kept in clear are not sealed yet: {e}");
+                    if let Err(e) = local::write(&pending_key, &true) {
+                        leptos::logging::warn!("could not note the sealing to retry: {e}");
+                    }
+                }
+            }
         }
         let replica = Replica::open(
             store,
@@ -410,6 +438,7 @@ impl SyncEngine {
         let engine = SyncEngine {
             inner: Rc::new(Inner {
                 db_lock: format!("huifang-db-{}", user.id.0),
+                db_name: db,
                 sync_lock: format!("huifang-sync-{}", user.id.0),
                 last_sync_key,
                 user: ctx,
@@ -465,6 +494,30 @@ impl SyncEngine {
 
     pub fn user(&self) -> &UserCtx {
         &self.inner.user
+    }
+
+    /// After a sign-in made offline, the session cookie may be someone else's (signed out
+    /// offline, so the server never heard): nothing is pushed or pulled until the server says
+    /// it is this user's.
+    async fn confirm_offline_sign_in(&self) -> Result<(), EngineError> {
+        let me = &self.inner.user.user.0;
+        let unconfirmed = local::read::<String>(crate::session::UNCONFIRMED)
+            .ok()
+            .flatten();
+        if unconfirmed.as_deref() != Some(me.as_str()) {
+            return Ok(());
+        }
+        let answer: crate::session::MeResponse = transport::get_json("/api/auth/me").await?;
+        if answer.user.id.0 != *me {
+            return Err(EngineError::SessionOfAnotherUser);
+        }
+        local::remove(crate::session::UNCONFIRMED);
+        Ok(())
+    }
+
+    /// The name of the device database this engine keeps (see `storage::crypto::Keyring::db`).
+    pub fn db_name(&self) -> &str {
+        &self.inner.db_name
     }
 
     /// The server's time now, as this device estimates it (its clock corrected by the offset
@@ -1130,6 +1183,7 @@ impl SyncEngine {
 
     /// Pushes the whole outbox, then pulls until the server has nothing more.
     async fn run_once(&self) -> Result<(), EngineError> {
+        self.confirm_offline_sign_in().await?;
         let started = precise_ms();
         let mut stats = RunStats::default();
         let mut changed = false;

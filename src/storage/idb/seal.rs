@@ -21,13 +21,23 @@ const KEPT_FIELDS: [&str; 3] = [MUTATION_ID_FIELD, CONTENT_TYPE_FIELD, "uploaded
 
 impl IdbClientStore {
     /// Seals what an earlier version kept in clear, if anything: a database whose bookkeeping
-    /// (written by every commit) is in clear was written before encryption at rest. Cheap
-    /// otherwise (one read).
-    pub async fn seal_if_written_in_clear(&self) -> Result<usize, IdbError> {
+    /// (written by every commit) is in clear was written before encryption at rest; `retry`
+    /// after a sealing that failed (the bookkeeping may be sealed since). Cheap otherwise
+    /// (one read).
+    pub async fn seal_if_written_in_clear(&self, retry: bool) -> Result<usize, IdbError> {
         match self.get(META, JsValue::from_str(META_KEY)).await? {
-            Some(meta) if is_plain(&meta) => self.seal_plain_values().await,
+            Some(meta) if retry || is_plain(&meta) => self.seal_plain_values().await,
             _ => Ok(0),
         }
+    }
+
+    /// Whether the database holds values sealed under some key (not in clear, not empty):
+    /// a new key must not seal into it.
+    pub async fn holds_sealed_values(&self) -> Result<bool, IdbError> {
+        Ok(self
+            .get(META, JsValue::from_str(META_KEY))
+            .await?
+            .is_some_and(|meta| !is_plain(&meta)))
     }
 
     /// Seals every value still in clear; how many there were.
