@@ -434,6 +434,29 @@ impl Tablet {
         Ok(())
     }
 
+    /// Saves a new customer from the customers page and waits for "saved on this tablet".
+    pub async fn new_customer(&self, name: &str, phone: &str) -> Result<()> {
+        self.navigate("/customers").await?;
+        self.fill("姓名", name).await?;
+        self.fill("电话", phone).await?;
+        self.click_button("新建客户").await?;
+        self.wait_for_text("已保存到本机").await
+    }
+
+    /// Signs out from the settings page (confirming when offline) and waits for the sign-in
+    /// page.
+    pub async fn sign_out(&self) -> Result<()> {
+        self.eval::<bool>("(() => { window.confirm = () => true; return true; })()")
+            .await?;
+        self.navigate("/settings").await?;
+        self.click_button("退出登录").await?;
+        self.wait_until(
+            "!!document.querySelector('main.sign-in') && !document.querySelector('nav.main-nav')",
+            "the sign-in page",
+        )
+        .await
+    }
+
     /// Once the app shows a page: unlocks it with `password` if it is the unlock page.
     pub async fn unlock_if_locked(&self, password: &str) -> Result<()> {
         self.wait_until(

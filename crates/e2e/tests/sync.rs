@@ -31,11 +31,7 @@ async fn signed_in(tablet: &Tablet, user: &str) -> SyncState {
 
 /// Creates a customer through the "new customer" form.
 async fn new_customer(tablet: &Tablet, name: &str, phone: &str) {
-    tablet.navigate("/customers").await.expect("customers");
-    tablet.fill("姓名", name).await.expect("name");
-    tablet.fill("电话", phone).await.expect("phone");
-    tablet.click_button("新建客户").await.expect("save");
-    tablet.wait_for_text("已保存到本机").await.expect("saved");
+    tablet.new_customer(name, phone).await.expect("saved");
 }
 
 async fn open_customer(tablet: &Tablet, name: &str) {

@@ -56,6 +56,11 @@ async fn trust_password_change_in_the_settings() {
     let tablet = browser.open(&app.url()).await.expect("app opens");
     tablet.sign_in("agent2", "demo").await.expect("sign in");
     tablet.wait_for_text("今日回访").await.expect("signed in");
+    // Something saved on the tablet before the change, to read after it.
+    tablet
+        .new_customer("周慧敏", "13700001111")
+        .await
+        .expect("saved");
     tablet.navigate("/settings").await.expect("settings");
     tablet.wait_for_text("修改密码").await.expect("the form");
 
@@ -113,6 +118,11 @@ async fn trust_password_change_in_the_settings() {
         .wait_until("!!document.querySelector('nav.main-nav')", "the app again")
         .await
         .expect("the new password unlocks");
+    tablet.navigate("/customers").await.expect("customers");
+    tablet
+        .wait_for_text("周慧敏")
+        .await
+        .expect("what was saved before reads after: the same data key");
 
     browser.close().await;
     app.stop().await;
@@ -484,18 +494,17 @@ async fn trust_a_lost_tablet_reveals_nothing() {
 
     // Offline, a new customer: saved on the tablet only.
     tablet.set_offline(true).await.expect("offline");
-    tablet.navigate("/customers").await.expect("customers");
-    tablet.fill("姓名", "欧阳秀英").await.expect("name");
-    tablet.fill("电话", "13912345678").await.expect("phone");
-    tablet.click_button("新建客户").await.expect("save");
-    tablet.wait_for_text("已保存到本机").await.expect("saved");
+    tablet
+        .new_customer("欧阳秀英", "13912345678")
+        .await
+        .expect("saved");
     tablet
         .wait_sync("s.pending >= 1", "the change waits")
         .await
         .expect("pending");
 
     let look = async || -> Dump { tablet.eval(DUMP_STORAGE).await.expect("the storage") };
-    let secrets = ["欧阳秀英", "13912345678", "139****5678"];
+    let secrets = ["欧阳秀英", "13912345678"];
     let signed_in = look().await;
     assert!(
         signed_in.values > 10,
@@ -513,16 +522,7 @@ async fn trust_a_lost_tablet_reveals_nothing() {
         "the dump reads localStorage too"
     );
     // Sign out (offline: the person confirms).
-    tablet
-        .eval::<bool>("(() => { window.confirm = () => true; return true; })()")
-        .await
-        .expect("confirm");
-    tablet.navigate("/settings").await.expect("settings");
-    tablet.click_button("退出登录").await.expect("sign out");
-    tablet
-        .wait_for_text("登录")
-        .await
-        .expect("the sign-in page");
+    tablet.sign_out().await.expect("signed out");
     let signed_out = look().await;
     for secret in secrets {
         assert!(!signed_out.text.contains(secret), "{secret} after sign-out");
@@ -590,6 +590,121 @@ async fn trust_a_lost_tablet_reveals_nothing() {
                 == Some("欧阳秀英")
         });
     assert!(on_server, "nothing saved was lost");
+
+    browser.close().await;
+    app.stop().await;
+}
+
+/// Changes agent1's password at the server, as another tablet or a supervisor's reset would.
+async fn change_password_elsewhere(tablet: &huifang_e2e::Tablet, current: &str, new: &str) {
+    let status: u16 = tablet
+        .eval(&format!(
+            "(async () => {{ \
+               await fetch('/api/auth/sign-in', {{ method: 'POST', headers: {{ 'content-type': 'application/json' }}, \
+                 body: JSON.stringify({{ username: 'agent1', password: '{current}' }}) }}); \
+               const r = await fetch('/api/auth/password', {{ method: 'POST', headers: {{ 'content-type': 'application/json' }}, \
+                 body: JSON.stringify({{ current: '{current}', new: '{new}' }}) }}); \
+               await fetch('/api/auth/sign-out', {{ method: 'POST' }}); \
+               return r.status; }})()"
+        ))
+        .await
+        .expect("the change");
+    assert_eq!(status, 204, "the password changed at the server");
+}
+
+/// A password changed elsewhere: the next sign-in on this tablet is accepted by the server but
+/// the tablet's data is sealed under the earlier password, so the page asks for it (a wrong
+/// one is said), re-wraps the key and everything saved is there. Someone who cannot remember
+/// it starts afresh after confirming: the old database is kept aside, never deleted, and what
+/// was synced comes down again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_a_password_changed_elsewhere_asks_for_the_earlier_one() {
+    let mut app = TestApp::start().await.expect("server starts");
+    let browser = TestBrowser::launch().await.expect("Chromium starts");
+    let tablet = browser.open(&app.url()).await.expect("app opens");
+    tablet.sign_in_synced("agent1").await.expect("signed in");
+    tablet
+        .new_customer("司马静", "13711112222")
+        .await
+        .expect("saved");
+    tablet
+        .wait_sync("s.pending === 0 && s.last_pushed >= 1", "the upload")
+        .await
+        .expect("synced");
+    tablet.sign_out().await.expect("signed out");
+
+    change_password_elsewhere(&tablet, "demo", "elsewhere-1").await;
+    tablet
+        .sign_in("agent1", "elsewhere-1")
+        .await
+        .expect("sign in");
+    tablet
+        .wait_for_text("以前的密码")
+        .await
+        .expect("the earlier password is asked for");
+    tablet
+        .set_value("input[name=earlier-password]", "not-it")
+        .await
+        .expect("typed");
+    tablet.click_button("登录").await.expect("submit");
+    tablet
+        .wait_for_text("以前的密码也不正确")
+        .await
+        .expect("a wrong earlier password is said");
+    tablet
+        .set_value("input[name=earlier-password]", "demo")
+        .await
+        .expect("typed");
+    tablet.click_button("登录").await.expect("submit");
+    tablet.navigate("/customers").await.expect("customers");
+    tablet
+        .wait_for_text("司马静")
+        .await
+        .expect("everything saved is there");
+    // The key is wrapped under the new password now.
+    tablet.reload_locked().await.expect("reload");
+    tablet.unlock("elsewhere-1").await.expect("unlocked");
+    tablet
+        .wait_until("!!document.querySelector('nav.main-nav')", "the app")
+        .await
+        .expect("the new password unlocks");
+
+    // Changed again, and this time the earlier one is forgotten.
+    tablet.sign_out().await.expect("signed out");
+    change_password_elsewhere(&tablet, "elsewhere-1", "elsewhere-2").await;
+    tablet
+        .sign_in("agent1", "elsewhere-2")
+        .await
+        .expect("sign in");
+    tablet
+        .wait_for_text("以前的密码")
+        .await
+        .expect("asked again");
+    tablet
+        .eval::<bool>("(() => { window.confirm = () => true; return true; })()")
+        .await
+        .expect("confirm");
+    tablet
+        .click("[data-testid=earlier-forgotten]")
+        .await
+        .expect("start afresh");
+    tablet
+        .wait_sync(
+            "s.runs > 0 && s.pending === 0",
+            "the first sync of the fresh start",
+        )
+        .await
+        .expect("synced");
+    tablet.navigate("/customers").await.expect("customers");
+    tablet
+        .wait_for_text("司马静")
+        .await
+        .expect("what was synced comes down again");
+    let databases: u32 = tablet
+        .eval("indexedDB.databases().then(ds => ds.filter(d => d.name.startsWith('huifang-') && d.name !== 'huifang-bench-floor').length)")
+        .await
+        .expect("databases");
+    assert_eq!(databases, 2, "the old database is kept aside, not deleted");
 
     browser.close().await;
     app.stop().await;
