@@ -231,3 +231,59 @@ async fn private_entries_are_sealed_on_the_tablet_and_forgotten_at_sign_out() {
     private::remove(&local::keys::today(&user));
     assert_eq!(raw(), None);
 }
+
+/// What another tab of the same user writes reaches this tab's reads (the browser's `storage`
+/// event, simulated here: localStorage set as the other tab did, then the event).
+#[wasm_bindgen_test]
+async fn another_tabs_private_entry_is_read_here_too() {
+    let _ = any_spawner::Executor::init_wasm_bindgen();
+    let user = format!("t-{}", js_sys::Math::random());
+    let cipher = Cipher::generate().await.expect("a key");
+    crypto::set_current(cipher.clone());
+    private::load(&user, &cipher).await;
+    let key = local::keys::call(&user);
+    let storage = <gloo_storage::LocalStorage as gloo_storage::Storage>::raw();
+    let stored = async |value: &str| -> String {
+        private::write(&key, &value).expect("kept");
+        for _ in 0..100 {
+            if private::read::<String>(&key).expect("reads").as_deref() == Some(value)
+                && let Ok(Some(raw)) = storage.get_item(&key)
+                && raw.len() > 20
+            {
+                gloo_timers::future::TimeoutFuture::new(50).await;
+                return storage.get_item(&key).ok().flatten().expect("stored");
+            }
+            gloo_timers::future::TimeoutFuture::new(10).await;
+        }
+        panic!("never stored");
+    };
+    let from_other_tab = stored("the other tab's call").await;
+    stored("this tab's older call").await;
+
+    storage.set_item(&key, &from_other_tab).expect("set");
+    let event = |new_value: Option<&str>| {
+        let init = web_sys::StorageEventInit::new();
+        init.set_key(Some(&key));
+        init.set_new_value(new_value);
+        web_sys::StorageEvent::new_with_event_init_dict("storage", &init).expect("event")
+    };
+    let window = web_sys::window().expect("window");
+    window
+        .dispatch_event(&event(Some(&from_other_tab)))
+        .expect("dispatched");
+    let mut seen = None;
+    for _ in 0..100 {
+        seen = private::read::<String>(&key).expect("reads");
+        if seen.as_deref() == Some("the other tab's call") {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(10).await;
+    }
+    assert_eq!(seen.as_deref(), Some("the other tab's call"));
+
+    storage.remove_item(&key).expect("removed");
+    window.dispatch_event(&event(None)).expect("dispatched");
+    assert_eq!(private::read::<String>(&key).expect("reads"), None);
+    private::clear();
+    crypto::forget();
+}

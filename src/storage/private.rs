@@ -15,6 +15,8 @@ use gloo_storage::{LocalStorage, Storage};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 
 /// Every sealed entry's localStorage key starts so (then the user id, a dot, the name).
 const PREFIX: &str = "huifang.sealed.";
@@ -45,6 +47,9 @@ thread_local! {
     /// Per key, the number of the newest write: a slower, older seal never lands over it.
     static WRITES: RefCell<HashMap<String, u64>> = RefCell::new(HashMap::new());
     static NEXT_WRITE: Cell<u64> = const { Cell::new(0) };
+    /// The prefix of the entries opened (the unlocked user's), while any are.
+    static LOADED: RefCell<Option<String>> = const { RefCell::new(None) };
+    static LISTENING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Names of entries an earlier version kept in clear, and their sealed names.
@@ -63,6 +68,8 @@ fn kept_in_clear(user: &str) -> [(String, String); 3] {
 /// kept in clear. An entry that does not open (altered) is said in the log and left as it is.
 pub async fn load(user: &str, cipher: &Cipher) {
     let prefix = key(user, "");
+    LOADED.with(|l| *l.borrow_mut() = Some(prefix.clone()));
+    follow_other_tabs();
     let storage = LocalStorage::raw();
     let mut keys = Vec::new();
     for i in 0..storage.length().unwrap_or(0) {
@@ -113,7 +120,53 @@ async fn open_entry(cipher: &Cipher, k: &str) -> Result<Option<String>, String> 
 
 /// Forgets every open entry (sign-out): what is stored stays sealed.
 pub fn clear() {
+    LOADED.with(|l| *l.borrow_mut() = None);
     OPEN.with(|o| o.borrow_mut().clear());
+}
+
+/// Another tab of this user wrote or removed an entry (the browser's `storage` event, sent
+/// to every other tab): open it anew, so this tab reads the newest too (a call dialled in one
+/// tab is seen in the other). Once per tab, for the tab's life.
+fn follow_other_tabs() {
+    if LISTENING.with(|l| l.replace(true)) {
+        return;
+    }
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let on_storage =
+        Closure::<dyn FnMut(web_sys::StorageEvent)>::new(|event: web_sys::StorageEvent| {
+            let Some(k) = event.key() else {
+                return;
+            };
+            let mine = LOADED.with(|l| l.borrow().as_ref().is_some_and(|p| k.starts_with(p)));
+            let Ok(cipher) = crypto::current() else {
+                return;
+            };
+            if !mine {
+                return;
+            }
+            if event.new_value().is_none() {
+                OPEN.with(|o| o.borrow_mut().remove(&k));
+                return;
+            }
+            leptos::task::spawn_local(async move {
+                match open_entry(&cipher, &k).await {
+                    Ok(Some(text)) => {
+                        OPEN.with(|o| o.borrow_mut().insert(k, text));
+                    }
+                    Ok(None) => {}
+                    Err(e) => leptos::logging::warn!("another tab's {k} does not open: {e}"),
+                }
+            });
+        });
+    match window.add_event_listener_with_callback("storage", on_storage.as_ref().unchecked_ref()) {
+        Ok(()) => on_storage.forget(),
+        Err(e) => {
+            LISTENING.with(|l| l.set(false));
+            leptos::logging::warn!("other tabs' private entries are not followed: {e:?}");
+        }
+    }
 }
 
 /// The entry under `k` (a [`key`]), if there is one.
