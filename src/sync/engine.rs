@@ -384,6 +384,8 @@ impl SyncEngine {
             })
         })?;
         let db = db.unwrap_or_else(|| database_name(&user.id));
+        // Every write of this user's database, in any tab, holds this Web Lock.
+        let db_lock = format!("huifang-db-{}", user.id.0);
         let store = IdbClientStore::open(&db, cipher)
             .await
             .map_err(ReplicaError::Store)?;
@@ -396,7 +398,7 @@ impl SyncEngine {
                 .ok()
                 .flatten()
                 .unwrap_or(false);
-            let _lock = browser::lock(&format!("huifang-db-{}", user.id.0)).await?;
+            let _lock = browser::lock(&db_lock).await?;
             match store.seal_if_written_in_clear(pending).await {
                 Ok(n) => {
                     if n > 0 {
@@ -437,7 +439,7 @@ impl SyncEngine {
         let last_sync_ms = local::read::<i64>(&last_sync_key).ok().flatten();
         let engine = SyncEngine {
             inner: Rc::new(Inner {
-                db_lock: format!("huifang-db-{}", user.id.0),
+                db_lock,
                 db_name: db,
                 sync_lock: format!("huifang-sync-{}", user.id.0),
                 last_sync_key,

@@ -166,13 +166,7 @@ async fn seed_into(db: &Db, plan: FleetPlan) -> Result<Fleet, FleetError> {
 /// A fresh database on the PostgreSQL server of `admin_url` (which names any database the
 /// user may connect to); returns its URL.
 pub async fn fresh_pg_database(admin_url: &str) -> Result<String, FleetError> {
-    let name = format!("load_{}", uuid::Uuid::now_v7().simple());
-    let mut admin = sqlx::postgres::PgConnection::connect(admin_url).await?;
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await?;
-    admin.close().await?;
-    Ok(database_url(admin_url, &name))
+    Ok(huifang_server::db::create_scratch_postgres(admin_url, "load").await?)
 }
 
 /// Drops a database [`fresh_pg_database`] made (after every server using it stopped).
@@ -193,35 +187,9 @@ pub async fn drop_pg_database(admin_url: &str, url: &str) -> Result<(), FleetErr
     Ok(())
 }
 
-/// `admin_url` with its database replaced by `name` (query parameters kept).
-fn database_url(admin_url: &str, name: &str) -> String {
-    let (base, query) = match admin_url.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (admin_url, String::new()),
-    };
-    let host_start = base.find("://").map_or(0, |i| i + 3);
-    let server = match base[host_start..].find('/') {
-        Some(i) => &base[..host_start + i],
-        None => base,
-    };
-    format!("{server}/{name}{query}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn database_urls_keep_the_server_and_the_query() {
-        assert_eq!(
-            database_url("postgres://postgres@127.0.0.1:5432/postgres", "load_x"),
-            "postgres://postgres@127.0.0.1:5432/load_x"
-        );
-        assert_eq!(
-            database_url("postgres://u:p@h:1?sslmode=disable", "load_y"),
-            "postgres://u:p@h:1/load_y?sslmode=disable"
-        );
-    }
 
     #[test]
     fn stores_hold_their_share() {

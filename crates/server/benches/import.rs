@@ -17,7 +17,6 @@ use huifang_core::care::dates::Day;
 use huifang_core::care::import::{ImportJob, JobPhase, Preview, Summary};
 use huifang_server::{Config, spawn};
 use serde_json::json;
-use sqlx::Connection;
 use std::time::{Duration, Instant};
 
 /// How often the bench polls the job (the page: every 500 ms).
@@ -258,23 +257,7 @@ async fn bench(
 }
 
 async fn fresh_pg_database(admin_url: &str) -> String {
-    let name = format!("bench_{}", uuid::Uuid::now_v7().simple());
-    let mut admin = sqlx::postgres::PgConnection::connect(admin_url)
+    huifang_server::db::create_scratch_postgres(admin_url, "bench")
         .await
-        .expect("connect to HUIFANG_TEST_PG_URL");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("create the bench database");
-    admin.close().await.expect("close the admin connection");
-    let (base, query) = match admin_url.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (admin_url, String::new()),
-    };
-    let host_start = base.find("://").map_or(0, |i| i + 3);
-    let server = match base[host_start..].find('/') {
-        Some(i) => &base[..host_start + i],
-        None => base,
-    };
-    format!("{server}/{name}{query}")
+        .expect("create the bench database")
 }

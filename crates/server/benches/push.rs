@@ -31,7 +31,6 @@ use huifang_core::sync::{
 use huifang_core::{SCHEMA_VERSION, StoreId, UserId};
 use huifang_server::{Config, spawn};
 use serde_json::json;
-use sqlx::Connection;
 use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -530,23 +529,7 @@ async fn floor(pool: &sqlx::AnyPool) -> f64 {
 
 /// A fresh database on the PostgreSQL server of `admin_url`.
 async fn fresh_pg_database(admin_url: &str) -> String {
-    let name = format!("bench_{}", Uuid::now_v7().simple());
-    let mut admin = sqlx::postgres::PgConnection::connect(admin_url)
+    huifang_server::db::create_scratch_postgres(admin_url, "bench")
         .await
-        .expect("connect to HUIFANG_TEST_PG_URL");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("create the bench database");
-    admin.close().await.expect("close");
-    let (base, query) = match admin_url.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (admin_url, String::new()),
-    };
-    let host_start = base.find("://").map_or(0, |i| i + 3);
-    let server = match base[host_start..].find('/') {
-        Some(i) => &base[..host_start + i],
-        None => base,
-    };
-    format!("{server}/{name}{query}")
+        .expect("create the bench database")
 }

@@ -136,9 +136,55 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// `url` with its database name replaced by `name` (the server and the query kept).
+pub fn url_with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let host_start = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[host_start..].find('/') {
+        Some(i) => &base[..host_start + i],
+        None => base,
+    };
+    format!("{server}/{name}{query}")
+}
+
+/// A fresh database `<prefix>_<uuid>` on the PostgreSQL server of `admin_url` (which names
+/// any database the user may connect to); its URL. For tests, benchmarks and load runs.
+pub async fn create_scratch_postgres(admin_url: &str, prefix: &str) -> Result<String, sqlx::Error> {
+    let name = format!("{prefix}_{}", uuid::Uuid::now_v7().simple());
+    let mut admin = sqlx::postgres::PgConnection::connect(admin_url).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await?;
+    admin.close().await?;
+    Ok(url_with_database(admin_url, &name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn database_urls_keep_the_server_and_the_query() {
+        assert_eq!(
+            url_with_database("postgres://postgres@127.0.0.1:5432/postgres", "load_x"),
+            "postgres://postgres@127.0.0.1:5432/load_x"
+        );
+        assert_eq!(
+            url_with_database("postgres://u:p@h:1?sslmode=disable", "load_y"),
+            "postgres://u:p@h:1/load_y?sslmode=disable"
+        );
+        assert_eq!(
+            url_with_database("postgres://postgres@127.0.0.1:5432", "t_1"),
+            "postgres://postgres@127.0.0.1:5432/t_1"
+        );
+        assert_eq!(
+            url_with_database("postgres://p@h/db?sslmode=disable", "t_1"),
+            "postgres://p@h/t_1?sslmode=disable"
+        );
+    }
 
     #[test]
     fn backend_follows_the_url_scheme() {

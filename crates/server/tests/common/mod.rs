@@ -13,7 +13,6 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use huifang_server::{AppState, Config};
-use sqlx::Connection;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 use tower::ServiceExt;
@@ -75,30 +74,9 @@ pub async fn test_databases() -> Vec<TestDb> {
 }
 
 pub async fn fresh_pg_database(admin_url: &str) -> String {
-    let name = format!("t_{}", uuid::Uuid::now_v7().simple());
-    let mut admin = sqlx::postgres::PgConnection::connect(admin_url)
+    huifang_server::db::create_scratch_postgres(admin_url, "t")
         .await
-        .expect("connect to HUIFANG_TEST_PG_URL");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("create the test database");
-    admin.close().await.expect("close the admin connection");
-    with_database(admin_url, &name)
-}
-
-/// The admin URL with its database name replaced.
-fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (url, String::new()),
-    };
-    let host_start = base.find("://").map_or(0, |i| i + 3);
-    let server = match base[host_start..].find('/') {
-        Some(i) => &base[..host_start + i],
-        None => base,
-    };
-    format!("{server}/{name}{query}")
+        .expect("create the test database")
 }
 
 /// Connects (migrating; seeding if `config.demo`) and builds the router.
@@ -220,22 +198,6 @@ pub fn write_file(dir: &Path, name: &str, contents: &str) {
         std::fs::create_dir_all(parent).expect("create folders");
     }
     std::fs::write(path, contents).expect("write file");
-}
-
-#[test]
-fn database_name_is_replaced() {
-    assert_eq!(
-        with_database("postgres://postgres@127.0.0.1:5432/postgres", "t_1"),
-        "postgres://postgres@127.0.0.1:5432/t_1"
-    );
-    assert_eq!(
-        with_database("postgres://postgres@127.0.0.1:5432", "t_1"),
-        "postgres://postgres@127.0.0.1:5432/t_1"
-    );
-    assert_eq!(
-        with_database("postgres://p@h/db?sslmode=disable", "t_1"),
-        "postgres://p@h/t_1?sslmode=disable"
-    );
 }
 
 /// The core's view of a demo user, as the server builds it from their session.
